@@ -1,0 +1,118 @@
+"""Pre-norm transformer encoder block with an injected attention (chosen by string key).
+
+x = x + Attention(LayerNorm(x)); x = x + FeedForward(LayerNorm(x)) -- the block of both seeds.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from benchmark.layers.attention import LocalitySelfAttention, MultiHeadSelfAttention
+from benchmark.layers.external_attention import ExternalAttention
+from benchmark.layers.mlp import FeedForward
+
+ATTENTIONS = ("mhsa", "lsa", "external")
+
+
+def make_attention(
+    attention: str,
+    hidden_dim: int,
+    num_heads: int,
+    key_dim: int | None,
+    dim_coefficient: int,
+    attention_dropout_rate: float,
+    projection_dropout_rate: float,
+) -> layers.Layer:
+    """Attention registry: the only place that maps a key to a layer class."""
+    if attention == "mhsa":
+        return MultiHeadSelfAttention(hidden_dim, num_heads, key_dim, attention_dropout_rate)
+    if attention == "lsa":
+        return LocalitySelfAttention(hidden_dim, num_heads, key_dim, attention_dropout_rate)
+    if attention == "external":
+        return ExternalAttention(
+            hidden_dim, num_heads, dim_coefficient, attention_dropout_rate, projection_dropout_rate
+        )
+    raise ValueError(f"attention={attention!r} is not one of {', '.join(ATTENTIONS)}")
+
+
+@keras.saving.register_keras_serializable(package="vitbench")
+class EncoderBlock(layers.Layer):
+    """One block; `attention` is "mhsa" | "lsa" | "external"."""
+
+    def __init__(
+        self,
+        attention: str,
+        hidden_dim: int,
+        num_heads: int,
+        mlp_dim: int,
+        key_dim: int | None = None,
+        dim_coefficient: int = 4,
+        attention_dropout_rate: float = 0.0,
+        projection_dropout_rate: float = 0.0,
+        mlp_dropout_rate: float = 0.0,
+        activation: str = "gelu",
+        mlp_output_activation: str = "none",
+        layer_norm_epsilon: float = 1e-6,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.attention = attention
+        self.hidden_dim = hidden_dim
+        self.num_heads = num_heads
+        self.mlp_dim = mlp_dim
+        self.key_dim = key_dim
+        self.dim_coefficient = dim_coefficient
+        self.attention_dropout_rate = attention_dropout_rate
+        self.projection_dropout_rate = projection_dropout_rate
+        self.mlp_dropout_rate = mlp_dropout_rate
+        self.activation = activation
+        self.mlp_output_activation = mlp_output_activation
+        self.layer_norm_epsilon = layer_norm_epsilon
+        self.attention_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm1")
+        self.attention_layer = make_attention(
+            attention,
+            hidden_dim,
+            num_heads,
+            key_dim,
+            dim_coefficient,
+            attention_dropout_rate,
+            projection_dropout_rate,
+        )
+        self.mlp_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm2")
+        self.mlp = FeedForward(
+            mlp_dim, hidden_dim, mlp_dropout_rate, activation, mlp_output_activation, name="mlp"
+        )
+
+    def build(self, input_shape):
+        if input_shape[-1] != self.hidden_dim:
+            raise ValueError(
+                f"hidden_dim={self.hidden_dim} does not match the token width {input_shape[-1]}"
+            )
+        for layer in (self.attention_norm, self.attention_layer, self.mlp_norm, self.mlp):
+            layer.build(input_shape)
+
+    def call(self, x, training=None):
+        x = x + self.attention_layer(self.attention_norm(x), training=training)
+        return x + self.mlp(self.mlp_norm(x), training=training)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            attention=self.attention,
+            hidden_dim=self.hidden_dim,
+            num_heads=self.num_heads,
+            mlp_dim=self.mlp_dim,
+            key_dim=self.key_dim,
+            dim_coefficient=self.dim_coefficient,
+            attention_dropout_rate=self.attention_dropout_rate,
+            projection_dropout_rate=self.projection_dropout_rate,
+            mlp_dropout_rate=self.mlp_dropout_rate,
+            activation=self.activation,
+            mlp_output_activation=self.mlp_output_activation,
+            layer_norm_epsilon=self.layer_norm_epsilon,
+        )
+        return config

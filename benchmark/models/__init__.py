@@ -1,0 +1,1 @@
+"""Model graph and registry."""
