@@ -10,6 +10,7 @@ def configure(seed: int, op_determinism: bool) -> None:
     import keras
     import tensorflow as tf
 
+    tf.get_logger().setLevel("ERROR")  # retracing chatter; real errors still raise
     keras.utils.set_random_seed(seed)
     if op_determinism:
         tf.config.experimental.enable_op_determinism()

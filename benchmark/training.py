@@ -30,6 +30,7 @@ class StartInfo:
     flops_per_image: int
     model: Any
     resumed_from_epoch: int
+    checkpoint_dir: Path | None = None
 
 
 class TrainingHooks(Protocol):
@@ -213,6 +214,7 @@ def train_and_evaluate(
         flops_per_image=forward_flops(config, data.channels, data.num_classes),
         model=model,
         resumed_from_epoch=start_epoch,
+        checkpoint_dir=checkpoint_dir,
     )
     if hooks is not None:
         hooks.on_start(info)

@@ -11,12 +11,12 @@ def make_synthetic(
 ) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, num_classes, size=num_examples).astype("int32")
-    palette = np.random.default_rng(seed + 1).uniform(40, 215, size=(num_classes, 3))
+    palette = np.random.default_rng(seed + 1).uniform(90, 165, size=(num_classes, 3))
     yy, xx = np.mgrid[0:size, 0:size].astype("float32")
     images = np.empty((num_examples, size, size, 3), dtype="float32")
     for i, label in enumerate(labels):
         angle = np.pi * label / num_classes
         stripes = np.sin((xx * np.cos(angle) + yy * np.sin(angle)) * 2 * np.pi / 4.0)
-        base = palette[label] + 40.0 * stripes[..., None]
-        images[i] = base + rng.normal(0, 25.0, size=base.shape)
+        base = palette[label] + 25.0 * stripes[..., None]
+        images[i] = base + rng.normal(0, 60.0, size=base.shape)
     return np.clip(images, 0, 255).astype("float32"), labels

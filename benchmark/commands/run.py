@@ -1,0 +1,105 @@
+"""`vitbench run`: the benchmark matrix (models x seeds x presets x datasets) into MLflow."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import datetime, timezone
+
+import click
+
+from benchmark.commands.options import (
+    comma_list,
+    int_list,
+    load_experiment,
+    overrides_from,
+)
+from benchmark.config import deep_merge
+
+
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM gets the same clean stop as Ctrl-C: the run is marked KILLED, checkpoint kept."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings):
+    """CLI flags override the experiment file; no file and no flags = the demo experiment."""
+    spec = load_experiment(experiment_file) if experiment_file else {}
+    if preset:
+        presets = comma_list(preset)
+    elif spec.get("presets"):
+        presets = list(spec["presets"])
+    else:
+        presets = [spec.get("preset") or "demo"]
+    model_list = comma_list(models) if models is not None else spec.get("models")
+    seed_list = int_list(seeds, "--seeds") if seeds is not None else spec.get("seeds")
+    datasets = comma_list(dataset) if dataset else spec.get("datasets")
+    overrides = deep_merge(spec.get("overrides") or {}, overrides_from(settings))
+    if epochs is not None:
+        overrides = deep_merge(overrides, {"train": {"epochs": epochs}})
+    return presets, model_list, seed_list, datasets, overrides, spec.get("experiment")
+
+
+@click.command(name="run")
+@click.argument("experiment_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--models", help="Comma-separated models: vit,vit_sl,eanet (default: the preset's).")
+@click.option("--seeds", help="Comma-separated seeds, e.g. 0,1,2 (default: the preset's).")
+@click.option("--preset", help="Preset name (see `vitbench models`); default: demo.")
+@click.option("--dataset", help="Comma-separated datasets: cifar10,cifar100,digits,synthetic.")
+@click.option("--epochs", type=int, help="Override train.epochs for every cell.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Override any config key, e.g. --set model.num_heads=8 (repeatable).")
+@click.option("--tracking-uri", help="MLflow server URL (default: $MLFLOW_TRACKING_URI or the "
+              "local store in .vitbench/).")
+@click.option("--experiment", "experiment_name", help="MLflow experiment name [vitbench].")
+def command(experiment_file, models, seeds, preset, dataset, epochs, settings, tracking_uri,
+            experiment_name) -> None:
+    """Run the benchmark matrix and print a table of the cells' final metrics.
+
+    With no arguments: the demo (offline digits, all three models, two seeds).
+    Re-running skips FINISHED cells and resumes interrupted ones.
+    """
+    from benchmark.matrix import plan_cells
+    from benchmark.store import DEFAULT_EXPERIMENT, configure_client_retries, preflight
+    from benchmark.store import resolve_tracking_uri
+
+    presets, model_list, seed_list, datasets, overrides, exp_from_file = resolve_matrix(
+        experiment_file, models, seeds, preset, dataset, epochs, settings
+    )
+    if epochs is not None and epochs <= 0:
+        from benchmark.errors import ConfigError
+
+        raise ConfigError(f"--epochs: must be > 0, got {epochs}")
+    cells = plan_cells(presets, model_list, seed_list, datasets, overrides)  # validates all first
+    uri = resolve_tracking_uri(tracking_uri)
+    configure_client_retries()
+    preflight(uri)
+
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from benchmark import tracking
+    from benchmark.commands.progress import MatrixProgress
+    from benchmark.matrix import run_matrix
+
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient(uri)
+    name = experiment_name or exp_from_file or DEFAULT_EXPERIMENT
+    experiment_id = tracking.get_experiment_id(client, name, uri)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    click.echo(f"tracking: {uri}  experiment: {name}  cells: {len(cells)}")
+    _sigterm_as_interrupt()
+    progress = MatrixProgress(len(cells), interactive=sys.stdout.isatty())
+    with progress:
+        result = run_matrix(
+            cells, client, experiment_id, f"matrix-{'+'.join(presets)}-{stamp}",
+            on_cell_start=progress.cell_started, on_cell_end=progress.cell_ended,
+        )
+    progress.summary(result, uri)
+    if result.failed:
+        click.echo(f"{len(result.failed)} cell(s) FAILED; see failure_reason tags.", err=True)
+        sys.exit(1)
