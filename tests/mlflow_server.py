@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -125,6 +126,8 @@ def start_mlflow_server(
         cmd += ["--app-name", "basic-auth"]
         env["MLFLOW_AUTH_CONFIG_PATH"] = str(write_auth_config(workdir))
         env["MLFLOW_AUTH_ADMIN_PASSWORD"] = admin_password
+        # basic-auth refuses to start without a static CSRF key.
+        env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = secrets.token_hex(16)
     log_path = workdir / f"mlflow-server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
