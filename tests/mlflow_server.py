@@ -97,17 +97,24 @@ def start_mlflow_server(
     workdir: Path,
     *,
     admin_password: str | None = None,
+    extra_env: dict[str, str] | None = None,
     timeout_s: float = 60.0,
 ) -> MlflowServer:
     """Start ``mlflow server`` on a free port and return once ``/health`` answers 200.
 
-    ``admin_password`` switches on ``--app-name basic-auth`` with that admin password.
+    ``admin_password`` switches on ``--app-name basic-auth`` with that admin password;
+    ``extra_env`` adds server settings such as ``MLFLOW_SERVER_ALLOWED_HOSTS``.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     artifacts_dir = workdir / "artifacts"
     artifacts_dir.mkdir(exist_ok=True)
     port = free_port()
-    env = {**os.environ, **FAST_CLIENT_ENV, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env = {
+        **os.environ,
+        **FAST_CLIENT_ENV,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        **(extra_env or {}),
+    }
     cmd = [
         *_mlflow_cli(),
         "server",
@@ -183,10 +190,16 @@ def wait_for_health(server: MlflowServer, timeout_s: float) -> None:
 
 @contextlib.contextmanager
 def running_mlflow_server(
-    backend_store_uri: str, workdir: Path, *, admin_password: str | None = None
+    backend_store_uri: str,
+    workdir: Path,
+    *,
+    admin_password: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[MlflowServer]:
     """Context manager form of :func:`start_mlflow_server` that always stops the server."""
-    server = start_mlflow_server(backend_store_uri, workdir, admin_password=admin_password)
+    server = start_mlflow_server(
+        backend_store_uri, workdir, admin_password=admin_password, extra_env=extra_env
+    )
     try:
         yield server
     finally:
