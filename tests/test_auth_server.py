@@ -76,6 +76,27 @@ def test_client_uses_credentials_from_environment(
     assert client.get_experiment(experiment_id).name == "auth-from-env"
 
 
+def test_admin_creates_a_worker_user_that_can_log_runs(
+    auth_mlflow_server: MlflowServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README recipe: one shared `worker` user created by the admin."""
+    from mlflow.server import get_app_client
+
+    assert auth_mlflow_server.admin_password is not None
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", ADMIN_USERNAME)
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", auth_mlflow_server.admin_password)
+    admin = get_app_client("basic-auth", tracking_uri=auth_mlflow_server.url)
+    admin.create_user("worker", "worker-password-123")
+
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "worker")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "worker-password-123")
+    client = MlflowClient(tracking_uri=auth_mlflow_server.url)
+    run = client.create_run(client.create_experiment("worker-owned"))
+    client.log_metric(run.info.run_id, "accuracy", 0.5, step=1)
+    assert client.get_run(run.info.run_id).data.metrics == {"accuracy": 0.5}
+    assert _get(auth_mlflow_server.url + SEARCH_PATH, ("worker", "wrong-password"))[0] == 401
+
+
 @pytest.fixture
 def silent_listener() -> Iterator[str]:
     """A port that accepts TCP connections but never answers: a hung server, not a refusal."""
