@@ -1,0 +1,80 @@
+"""Shared fixtures: real MLflow tracking servers and throwaway PostgreSQL databases."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from tests.mlflow_server import (
+    FAST_CLIENT_ENV,
+    MlflowServer,
+    postgres_unavailable_reason,
+    running_mlflow_server,
+    throwaway_postgres_database,
+)
+
+_POSTGRES_FIXTURES = {"postgres_url", "postgres_mlflow_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a PostgreSQL fixture, so ``-m 'not postgres'`` deselects it."""
+    for item in items:
+        if _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_mlflow_client_env() -> Iterator[None]:
+    """Make MLflow clients fail fast in tests (no 7 retries with backoff against a dead server)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in FAST_CLIENT_ENV.items():
+            mp.setenv(key, value)
+        yield
+
+
+@pytest.fixture(scope="session")
+def _postgres_available() -> None:
+    reason = postgres_unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_url(_postgres_available: None) -> Iterator[str]:
+    """A fresh, empty database: ``postgresql+psycopg://postgres@127.0.0.1:5432/<db>``."""
+    with throwaway_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real tracking server on a SQLite store, shared by the session."""
+    workdir = tmp_path_factory.mktemp("mlflow-sqlite")
+    uri = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"
+    with running_mlflow_server(uri, workdir) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_mlflow_server(
+    _postgres_available: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MlflowServer]:
+    """A real tracking server on its own throwaway PostgreSQL database, shared by the session."""
+    workdir = tmp_path_factory.mktemp("mlflow-postgres")
+    with (
+        throwaway_postgres_database("vitbench_mlflow") as uri,
+        running_mlflow_server(uri, workdir) as server,
+    ):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def auth_mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real ``--app-name basic-auth`` server; ``server.admin_password`` holds the password."""
+    pytest.importorskip("flask_wtf", reason="basic-auth needs mlflow[auth] (Flask-WTF)")
+    workdir = tmp_path_factory.mktemp("mlflow-auth")
+    uri = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"
+    with running_mlflow_server(uri, workdir, admin_password=secrets.token_urlsafe(18)) as server:
+        yield server
