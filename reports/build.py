@@ -149,6 +149,10 @@ def build_report(
     fid = pd.DataFrame()
     if is_study:
         main.title = "Results per model across trials (trials differ in hyperparameters)"
+        main.notes = [
+            "Mean ± std and intervals here are over complete trials, not seeds: they describe the "
+            "search, not seed noise. See the best-trials table for individual configurations.",
+        ]
         sections = [Section("Results", [main]), *_study_sections(finished, source)]
     else:
         sections, paired, fid = _matrix_sections(finished, main)

@@ -69,7 +69,8 @@ def paired_comparison(
     y = b.loc[shared].to_numpy(dtype=float)
     diff = summarize(list(x - y))
     t_stat = p_value = math.nan
-    if len(shared) >= 2 and diff.std > 0:
+    constant = len(shared) >= 2 and diff.std <= 1e-9 * max(1.0, abs(diff.mean))
+    if len(shared) >= 2 and not constant:
         result = stats.ttest_rel(x, y)
         t_stat, p_value = float(result.statistic), float(result.pvalue)
     verdict = _verdict(a_name, b_name, diff, p_value, alpha)
@@ -82,7 +83,8 @@ def _verdict(a: str, b: str, diff: Summary, p_value: float, alpha: float) -> str
     if diff.n < MIN_PAIRS_FOR_VERDICT:
         return f"weak evidence (only n={diff.n} paired seeds; need >= {MIN_PAIRS_FOR_VERDICT})"
     if math.isnan(p_value):
-        return "identical on every seed" if diff.mean == 0 else "constant difference; no test"
+        same = abs(diff.mean) <= 1e-12
+        return "identical on every seed" if same else "same difference on every seed; no test"
     if p_value >= alpha:
         return f"no significant difference (p >= {alpha:g})"
     return f"{a if diff.mean > 0 else b} better (p < {alpha:g})"
