@@ -196,7 +196,9 @@ def collect_runs(client: MlflowClient, source: Source) -> pd.DataFrame:
     """Children of the source's parents; in experiment mode re-run cells keep the newest copy."""
     runs: list[Run] = []
     for parent_id in source.parent_run_ids:
-        runs += search_all(client, source.experiment_ids, f"tags.mlflow.parentRunId = '{parent_id}'")
+        runs += search_all(
+            client, source.experiment_ids, f"tags.mlflow.parentRunId = '{parent_id}'"
+        )
     frame = runs_frame(runs)
     if frame.empty:
         raise NoFinishedRunsError(f"{source.kind} {source.name!r} has no child runs.")

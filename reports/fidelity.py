@@ -29,7 +29,9 @@ EANET_PRINTED = Reference("keras-io EANet, as printed (Keras 3 example output)",
 EANET_CLAIMED = Reference("keras-io EANet, claimed in its text (~)", 0.43, 0.73)
 VIT_SELFATTN = Reference("keras-io EANet example's self-attention ViT, text (~)", 0.41, 0.73)
 VIT_SMALL_DS = Reference("keras-io small-dataset ViT", 0.5310, 0.8053, image_size=72)
-VIT_SL_SMALL_DS = Reference("keras-io small-dataset ViT-SL (SPT + LSA)", 0.5611, 0.8227, image_size=72)
+VIT_SL_SMALL_DS = Reference(
+    "keras-io small-dataset ViT-SL (SPT + LSA)", 0.5611, 0.8227, image_size=72
+)
 
 BY_PRESET: dict[str, list[Reference]] = {
     "keras-io-eanet": [EANET_PRINTED, EANET_CLAIMED],

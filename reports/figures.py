@@ -53,7 +53,9 @@ def learning_curves(histories: pd.DataFrame, groups: pd.Series, colours: dict) -
     """Validation accuracy and loss per epoch: mean over seeds, band = ±1 std."""
     data = histories.merge(groups.rename("group"), left_on="run_id", right_index=True)
     fig, axes = _new(2)
-    for ax, key, label in zip(axes, ("val_accuracy", "val_loss"), ("val accuracy", "val loss")):
+    for ax, key, label in zip(
+        axes, ("val_accuracy", "val_loss"), ("val accuracy", "val loss"), strict=True
+    ):
         part = data[data["key"] == key]
         if not part.empty:
             sns.lineplot(
@@ -62,9 +64,7 @@ def learning_curves(histories: pd.DataFrame, groups: pd.Series, colours: dict) -
             )  # fmt: skip
         ax.set(xlabel="epoch", ylabel=label, title=label)
     n_runs = data["run_id"].nunique()
-    caption = (
-        f"Mean over seeds per epoch; shaded band = ±1 std across runs ({n_runs} runs drawn)."
-    )
+    caption = f"Mean over seeds per epoch; shaded band = ±1 std across runs ({n_runs} runs drawn)."
     return Figure("learning_curves", "Learning curves", caption, _png(fig))
 
 
@@ -75,9 +75,7 @@ def scatter_vs(
     fig, axes = _new(1)
     ax = axes[0]
     data = finished.dropna(subset=[x, "test_accuracy"])
-    sns.scatterplot(
-        data=data, x=x, y="test_accuracy", hue="group", palette=colours, s=60, ax=ax
-    )
+    sns.scatterplot(data=data, x=x, y="test_accuracy", hue="group", palette=colours, s=60, ax=ax)
     means = data.groupby("group")[[x, "test_accuracy"]].mean()
     ax.scatter(means[x], means["test_accuracy"], marker="X", s=140, c="black", label="group mean")
     if log_x and (data[x] > 0).all():

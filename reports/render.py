@@ -58,7 +58,12 @@ def to_markdown(doc: Document, figure_dir: str = "figures") -> str:
             if isinstance(item, Table):
                 out += [table_md(item), ""]
             elif isinstance(item, Figure):
-                out += [f"![{item.title}]({figure_dir}/{item.key}.png)", "", f"_{item.caption}_", ""]
+                out += [
+                    f"![{item.title}]({figure_dir}/{item.key}.png)",
+                    "",
+                    f"_{item.caption}_",
+                    "",
+                ]
             else:
                 out += [item, ""]
     return "\n".join(out).rstrip() + "\n"

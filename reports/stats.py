@@ -74,7 +74,8 @@ def paired_comparison(
         result = stats.ttest_rel(x, y)
         t_stat, p_value = float(result.statistic), float(result.pvalue)
     verdict = _verdict(a_name, b_name, diff, p_value, alpha)
-    return PairedResult(a_name, b_name, tuple(int(s) for s in shared), diff, t_stat, p_value, verdict)
+    seeds = tuple(int(s) for s in shared)
+    return PairedResult(a_name, b_name, seeds, diff, t_stat, p_value, verdict)
 
 
 def _verdict(a: str, b: str, diff: Summary, p_value: float, alpha: float) -> str:

@@ -53,7 +53,8 @@ def importances(trials: pd.DataFrame, tuned: list[str], target: str = "objective
         name = col[len("param.") :]
         rows.append({"param": name, "eta_squared": eta_squared(frame, col, target)})
     out = pd.DataFrame(rows, columns=["param", "eta_squared"])
-    return out.sort_values("eta_squared", ascending=False, na_position="last").reset_index(drop=True)
+    out = out.sort_values("eta_squared", ascending=False, na_position="last")
+    return out.reset_index(drop=True)
 
 
 def pareto_mask(values: np.ndarray, dirs: tuple[str, ...]) -> np.ndarray:

@@ -114,7 +114,7 @@ def main_table(stats_frame: pd.DataFrame) -> Table:
     """One row per group; the best value of each directional column is bold (ties all bold)."""
     columns = ["Model", "n"] + [c[1] for c in MAIN_COLUMNS]
     rows, bold = [], set()
-    for i, (group, rec) in enumerate(stats_frame.iterrows()):
+    for group, rec in stats_frame.iterrows():
         rows.append([str(group), str(rec["n"])] + [_cell(rec, m, k) for m, _, _, k in MAIN_COLUMNS])
     for j, (metric, _, direction, _) in enumerate(MAIN_COLUMNS, start=2):
         means = stats_frame.get(f"{metric}_mean")

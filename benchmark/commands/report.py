@@ -12,7 +12,7 @@ import click
 
 
 @click.command("report")
-@click.option("--experiment", help="MLflow experiment. Alone: every matrix in it (newest cell wins).")
+@click.option("--experiment", help="MLflow experiment; alone: all its matrices (newest cell wins).")
 @click.option("--run", "run_id", help="Parent run id of a matrix or study.")
 @click.option("--latest", is_flag=True, help="The most recent matrix parent run (the default).")
 @click.option("--study", help="Study name (parent run tagged vitbench.study_name).")
