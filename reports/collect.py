@@ -1,0 +1,234 @@
+"""MLflow -> tidy pandas: find the parent run the user means, read its children in pages.
+
+One row per child run; tags become plain columns, metrics keep their names, params get a
+``param.`` prefix (``params_total`` exists as both a param and a metric; the metric wins).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities import Run, ViewType
+from mlflow.exceptions import MlflowException
+
+from reports.errors import (
+    ExperimentNotFoundError,
+    NoFinishedRunsError,
+    RunNotFoundError,
+    StoreNotFoundError,
+)
+
+DEFAULT_EXPERIMENT = "vitbench"
+PAGE_SIZE = 5000
+TAG_COLUMNS = {
+    "vitbench.kind": "kind",
+    "model": "model",
+    "seed": "seed",
+    "preset": "preset",
+    "dataset": "dataset",
+    "config_hash": "config_hash",
+    "failure_reason": "failure_reason",
+    "optuna.state": "optuna_state",
+    "optuna.trial_number": "trial_number",
+    "mlflow.parentRunId": "parent_run_id",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the report is about: one matrix, one study, or every matrix of an experiment."""
+
+    kind: str  # "matrix" | "study" | "experiment"
+    name: str  # used for the output folder and the title
+    experiment_ids: tuple[str, ...]
+    parent_run_ids: tuple[str, ...]  # parents whose children are read
+    artifact_run_id: str | None  # where the report files are logged
+    parent_tags: dict[str, str]
+
+
+def resolve_tracking_uri(flag: str | None = None, cwd: Path | None = None) -> str:
+    """``--tracking-uri`` > ``MLFLOW_TRACKING_URI`` > ``./.vitbench/mlflow.db`` (CONTRACT.md).
+
+    A SQLite file that does not exist is an error rather than a silently created empty store.
+    """
+    uri = flag or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        db = (cwd or Path.cwd()).resolve() / ".vitbench" / "mlflow.db"
+        uri = f"sqlite:///{db}"
+    if uri.startswith("sqlite:///"):
+        path = Path(uri[len("sqlite:///") :].split("?")[0])
+        if not path.exists():
+            raise StoreNotFoundError(
+                f"No tracking store at {path}. Run `vitbench run` first or pass --tracking-uri."
+            )
+    return uri
+
+
+def _experiment_id(client: MlflowClient, name: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        known = sorted(e.name for e in client.search_experiments(max_results=50))
+        raise ExperimentNotFoundError(
+            f"Experiment {name!r} does not exist. Known experiments: {', '.join(known) or 'none'}."
+        )
+    return experiment.experiment_id
+
+
+def search_all(
+    client: MlflowClient,
+    experiment_ids: Sequence[str],
+    filter_string: str = "",
+    order_by: list[str] | None = None,
+    limit: int | None = None,
+) -> list[Run]:
+    """Every matching run, following page tokens (``max_results`` per page = PAGE_SIZE)."""
+    runs: list[Run] = []
+    token: str | None = None
+    while True:
+        page = client.search_runs(
+            list(experiment_ids),
+            filter_string=filter_string,
+            run_view_type=ViewType.ACTIVE_ONLY,
+            max_results=min(PAGE_SIZE, limit) if limit else PAGE_SIZE,
+            order_by=order_by,
+            page_token=token,
+        )
+        runs.extend(page)
+        token = page.token
+        if not token or (limit and len(runs) >= limit):
+            return runs[:limit] if limit else runs
+
+
+def _all_experiment_ids(client: MlflowClient) -> list[str]:
+    return [e.experiment_id for e in client.search_experiments(max_results=50000)]
+
+
+def _parent_source(run: Run) -> Source:
+    tags = dict(run.data.tags)
+    kind = tags.get("vitbench.kind", "matrix")
+    if kind not in ("matrix", "study"):
+        raise RunNotFoundError(
+            f"Run {run.info.run_id} is a {kind!r} run, not a matrix or study parent; "
+            f"pass its parent ({tags.get('mlflow.parentRunId', 'unknown')})."
+        )
+    name = run.info.run_name or run.info.run_id
+    return Source(kind, name, (run.info.experiment_id,), (run.info.run_id,), run.info.run_id, tags)
+
+
+def find_source(
+    client: MlflowClient,
+    *,
+    experiment: str | None = None,
+    run_id: str | None = None,
+    study: str | None = None,
+    latest: bool = False,
+) -> Source:
+    """Resolve the CLI selector; precedence: --run, --study, --experiment alone, --latest."""
+    if run_id:
+        try:
+            return _parent_source(client.get_run(run_id))
+        except MlflowException as err:
+            raise RunNotFoundError(f"No run with id {run_id!r} in this tracking store.") from err
+    if study:
+        ids = [_experiment_id(client, experiment)] if experiment else _all_experiment_ids(client)
+        found = search_all(
+            client,
+            ids,
+            f"tags.`vitbench.kind` = 'study' and tags.`vitbench.study_name` = '{study}'",
+            order_by=["attributes.start_time DESC"],
+            limit=1,
+        )
+        if not found:
+            raise RunNotFoundError(f"No study parent run tagged vitbench.study_name={study!r}.")
+        return _parent_source(found[0])
+    exp_id = _experiment_id(client, experiment or DEFAULT_EXPERIMENT)
+    parents = search_all(
+        client,
+        [exp_id],
+        "tags.`vitbench.kind` = 'matrix'",
+        order_by=["attributes.start_time DESC"],
+    )
+    if experiment and not latest:
+        if not parents:
+            raise RunNotFoundError(f"Experiment {experiment!r} holds no matrix parent run.")
+        ids = tuple(p.info.run_id for p in parents)
+        return Source("experiment", f"experiment-{experiment}", (exp_id,), ids, ids[0], {})
+    if not parents:
+        name = experiment or DEFAULT_EXPERIMENT
+        raise RunNotFoundError(f"Experiment {name!r} holds no matrix parent run.")
+    return _parent_source(parents[0])
+
+
+def runs_frame(runs: Iterable[Run]) -> pd.DataFrame:
+    """One row per run: identity + tag columns, metrics by name, params as ``param.<key>``."""
+    rows = []
+    for run in runs:
+        tags = run.data.tags
+        row: dict[str, object] = {
+            "run_id": run.info.run_id,
+            "run_name": run.info.run_name,
+            "status": run.info.status,
+            "start_time": run.info.start_time,
+        }
+        row.update({col: tags.get(tag) for tag, col in TAG_COLUMNS.items()})
+        row.update({f"param.{k}": v for k, v in run.data.params.items()})
+        row.update(run.data.metrics)
+        if row["model"] is None:
+            row["model"] = run.data.params.get("model.name")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame["seed"] = pd.to_numeric(frame["seed"], errors="coerce").astype("Int64")
+    frame["trial_number"] = pd.to_numeric(frame["trial_number"], errors="coerce").astype("Int64")
+    for col in ("preset", "dataset"):
+        frame[col] = frame[col].fillna("?")
+    return frame
+
+
+def collect_runs(client: MlflowClient, source: Source) -> pd.DataFrame:
+    """Children of the source's parents; in experiment mode re-run cells keep the newest copy."""
+    runs: list[Run] = []
+    for parent_id in source.parent_run_ids:
+        runs += search_all(
+            client, source.experiment_ids, f"tags.mlflow.parentRunId = '{parent_id}'"
+        )
+    frame = runs_frame(runs)
+    if frame.empty:
+        raise NoFinishedRunsError(f"{source.kind} {source.name!r} has no child runs.")
+    frame = frame.sort_values("start_time", ascending=False, kind="stable")
+    if source.kind == "experiment" and frame["config_hash"].notna().any():
+        ok = frame["status"] == "FINISHED"
+        done = frame[ok]
+        done = done[~done["config_hash"].duplicated() | done["config_hash"].isna()]
+        frame = pd.concat([done, frame[~ok]])
+    if not (frame["status"] == "FINISHED").any():
+        raise NoFinishedRunsError(
+            f"{source.kind} {source.name!r} has {len(frame)} child runs but none FINISHED; "
+            "there is nothing to compare."
+        )
+    return frame.reset_index(drop=True)
+
+
+def fetch_histories(
+    client: MlflowClient,
+    run_ids: Sequence[str],
+    keys: Sequence[str] = ("val_accuracy", "val_loss"),
+    max_workers: int = 8,
+) -> pd.DataFrame:
+    """Per-epoch histories as long rows (run_id, key, step, value), fetched in a thread pool."""
+
+    def one(job: tuple[str, str]) -> list[tuple[str, str, int, float]]:
+        run_id, key = job
+        return [(run_id, key, m.step, m.value) for m in client.get_metric_history(run_id, key)]
+
+    jobs = [(r, k) for r in run_ids for k in keys]
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        rows = [row for part in pool.map(one, jobs) for row in part]
+    return pd.DataFrame(rows, columns=["run_id", "key", "step", "value"])
