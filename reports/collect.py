@@ -150,6 +150,10 @@ def find_source(
         except MlflowException as err:
             raise RunNotFoundError(f"No run with id {run_id!r} in this tracking store.") from err
     if study:
+        if "'" in study or "\\" in study:
+            raise RunNotFoundError(
+                f"Study names with quotes or backslashes are not supported: {study!r}"
+            )
         ids = [_experiment_id(client, experiment)] if experiment else _all_experiment_ids(client)
         found = search_all(
             client,
