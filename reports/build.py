@@ -80,7 +80,10 @@ def _curve_runs(finished: pd.DataFrame, per_group: int, is_study: bool) -> list[
     return ordered.groupby("group").head(per_group)["run_id"].tolist()
 
 
-def _matrix_sections(finished: pd.DataFrame, main: Table) -> tuple[list[Section], list, object]:
+def _matrix_sections(
+    finished: pd.DataFrame, main: Table
+) -> tuple[list[Section], list[PairedResult], pd.DataFrame]:
+    """Results, paired comparisons and fidelity: the sections only a seeds matrix has."""
     paired = paired_results(finished)
     fid = fidelity_frame(finished)
     sections = [
@@ -92,6 +95,7 @@ def _matrix_sections(finished: pd.DataFrame, main: Table) -> tuple[list[Section]
 
 
 def _study_sections(finished: pd.DataFrame, source: Source) -> list[Section]:
+    """Best trials, importances and the study figures (history, Pareto, per-parameter)."""
     dirs, assumed = st.directions(source.parent_tags)
     tuned = st.tuned_params(finished)
     imp = st.importances(finished, tuned)

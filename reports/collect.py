@@ -38,6 +38,20 @@ TAG_COLUMNS = {
     "optuna.trial_number": "trial_number",
     "mlflow.parentRunId": "parent_run_id",
 }
+# Final metrics the report reads; a run that lacks one gets NaN rather than a KeyError later.
+EXPECTED_METRICS = (
+    "test_accuracy",
+    "test_top5_accuracy",
+    "best_val_accuracy",
+    "best_epoch",
+    "train_time_s",
+    "train_images_per_s",
+    "inference_images_per_s",
+    "latency_batch1_ms",
+    "params_total",
+    "flops_per_image",
+    "objective",
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,10 @@ def find_source(
         except MlflowException as err:
             raise RunNotFoundError(f"No run with id {run_id!r} in this tracking store.") from err
     if study:
+        if "'" in study or "\\" in study:
+            raise RunNotFoundError(
+                f"Study names with quotes or backslashes are not supported: {study!r}"
+            )
         ids = [_experiment_id(client, experiment)] if experiment else _all_experiment_ids(client)
         found = search_all(
             client,
@@ -185,6 +203,9 @@ def runs_frame(runs: Iterable[Run]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
+    for col in EXPECTED_METRICS:
+        if col not in frame:
+            frame[col] = float("nan")
     frame["seed"] = pd.to_numeric(frame["seed"], errors="coerce").astype("Int64")
     frame["trial_number"] = pd.to_numeric(frame["trial_number"], errors="coerce").astype("Int64")
     for col in ("preset", "dataset"):

@@ -14,6 +14,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import MaxNLocator
 
 from reports.study import as_number, pareto_mask
 
@@ -60,9 +61,10 @@ def learning_curves(histories: pd.DataFrame, groups: pd.Series, colours: dict) -
         if not part.empty:
             sns.lineplot(
                 data=part, x="step", y="value", hue="group", palette=colours,
-                estimator="mean", errorbar="sd", ax=ax,
+                hue_order=sorted(colours), estimator="mean", errorbar="sd", ax=ax,
             )  # fmt: skip
         ax.set(xlabel="epoch", ylabel=label, title=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     n_runs = data["run_id"].nunique()
     caption = f"Mean over seeds per epoch; shaded band = ±1 std across runs ({n_runs} runs drawn)."
     return Figure("learning_curves", "Learning curves", caption, _png(fig))
@@ -75,7 +77,16 @@ def scatter_vs(
     fig, axes = _new(1)
     ax = axes[0]
     data = finished.dropna(subset=[x, "test_accuracy"])
-    sns.scatterplot(data=data, x=x, y="test_accuracy", hue="group", palette=colours, s=60, ax=ax)
+    sns.scatterplot(
+        data=data,
+        x=x,
+        y="test_accuracy",
+        hue="group",
+        palette=colours,
+        hue_order=sorted(colours),
+        s=60,
+        ax=ax,
+    )
     means = data.groupby("group")[[x, "test_accuracy"]].mean()
     ax.scatter(means[x], means["test_accuracy"], marker="X", s=140, c="black", label="group mean")
     if log_x and (data[x] > 0).all():

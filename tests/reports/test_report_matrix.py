@@ -131,3 +131,15 @@ def test_study_report(store, tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "optuna PRUNED" in md and store.pruned_id in md
     assert "assumed maximize, minimize" in md
+
+
+def test_learning_curves_fetch_at_most_n_runs_per_model(store, tmp_path):
+    result = build_report(
+        tracking_uri=store.uri,
+        run_id=store.matrix_id,
+        out_dir=tmp_path,
+        max_curves_per_group=2,
+        log_artifacts=False,
+    )
+    curves = next(f for f in result.figures if f.key == "learning_curves")
+    assert "(6 runs drawn)" in curves.caption  # 3 models x 2, not all 15 finished runs
