@@ -186,3 +186,22 @@ def _status(url: str, host: str) -> int:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+def test_database_urls_use_the_right_driver_and_database() -> None:
+    """Optuna data lives in `optuna` (created by the init config), MLflow's in `mlflow`."""
+    document = load(COMPOSE_FILE)
+    services = document["services"]
+    assert "CREATE DATABASE optuna" in document["configs"]["postgres-init"]["content"]
+    assert services["postgres"]["environment"]["POSTGRES_DB"] == "mlflow"
+    backend = environment(services["mlflow"])["MLFLOW_BACKEND_STORE_URI"]
+    assert backend.startswith("postgresql+psycopg://") and backend.endswith("@postgres:5432/mlflow")
+    # The optuna-dashboard image ships psycopg2 only; the vitbench image ships psycopg 3.
+    dashboard_url = services["dashboard"]["command"][0]
+    assert dashboard_url.startswith("postgresql+psycopg2://")
+    assert dashboard_url.endswith("@postgres:5432/optuna")
+    for name, service in services.items():
+        if "--storage" in service.get("command", []):
+            url = service["command"][service["command"].index("--storage") + 1]
+            assert url.startswith("postgresql+psycopg://"), name
+            assert url.endswith("@postgres:5432/optuna"), name

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,10 @@ def test_stop_process_group_kills_children() -> None:
     child_pid = int(parent.stdout.readline())
     stop_process_group(parent, timeout_s=1)
     assert parent.returncode is not None
+    # SIGKILL is delivered asynchronously: poll (bounded) until the child is gone.
+    deadline = time.monotonic() + 10
+    while _alive(child_pid) and time.monotonic() < deadline:
+        time.sleep(0.02)  # poll interval, not a wait for readiness
     assert not _alive(child_pid)
 
 
