@@ -14,7 +14,7 @@ import click
 
 from benchmark.errors import VitbenchError
 
-COMMAND_MODULES = ("models", "run", "ui", "report")
+COMMAND_MODULES = ("models", "run", "ui", "report", "study", "dashboard", "perf")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -34,6 +34,9 @@ class PositionEmbedding(layers.Layer):
     def call(self, tokens):
         return tokens + self.embeddings
 
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
     def get_config(self):
         config = super().get_config()
         config.update(num_patches=self.num_patches, hidden_dim=self.hidden_dim)

@@ -128,13 +128,6 @@ def assert_layer_contract(
 IMAGES = (2, 16, 16, 3)
 TOKENS = (2, 8, 16)
 
-_position_embedding_shape_gap = pytest.mark.xfail(
-    strict=True,
-    raises=NotImplementedError,
-    reason="library gap: PositionEmbedding does not implement compute_output_shape "
-    "(benchmark/layers/embedding.py); keras.layers.Layer raises NotImplementedError",
-)
-
 CASES = [
     pytest.param(PatchTokenizer, {"patch_size": 4, "hidden_dim": 16}, IMAGES, id="patch"),
     pytest.param(
@@ -148,7 +141,6 @@ CASES = [
         {"num_patches": 8, "hidden_dim": 16},
         TOKENS,
         id="position_embedding",
-        marks=_position_embedding_shape_gap,
     ),
     pytest.param(
         MultiHeadSelfAttention,
