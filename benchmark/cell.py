@@ -73,7 +73,9 @@ class CellTracker:
 
         data = info.dataset
         dataset = mlflow.data.from_numpy(
-            data.x_train[:256], targets=data.y_train[:256], name=f"{data.name}-{info.dataset_digest}"
+            data.x_train[:256],
+            targets=data.y_train[:256],
+            name=f"{data.name}-{info.dataset_digest}",
         )
         entity = DatasetInput(
             dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")]

@@ -33,10 +33,11 @@ for _name in COMMAND_MODULES:
     cli.add_command(_module.command)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point; `argv` lets tests call it in-process."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=argv, prog_name="vitbench", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

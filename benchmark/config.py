@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -196,17 +197,20 @@ def _coerce(path: str, annotation: Any, value: Any) -> Any:
             return value
     elif annotation is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ConfigError(f"{path}: must be a finite number, got {value!r}")
             return float(value)
-    elif annotation is str:
-        if isinstance(value, (str, bool)) or (isinstance(value, (int, float)) and path in CHOICES):
-            value = str(value).lower() if isinstance(value, bool) else str(value)
-            allowed = CHOICES.get(path)
-            if allowed is not None and value not in allowed:
-                raise ConfigError(
-                    f"{path}: unknown value {value!r}; allowed: {', '.join(allowed)}."
-                    + close_match_hint(value, allowed)
-                )
-            return value
+    elif annotation is str and (
+        isinstance(value, (str, bool)) or (isinstance(value, (int, float)) and path in CHOICES)
+    ):
+        value = str(value).lower() if isinstance(value, bool) else str(value)
+        allowed = CHOICES.get(path)
+        if allowed is not None and value not in allowed:
+            raise ConfigError(
+                f"{path}: unknown value {value!r}; allowed: {', '.join(allowed)}."
+                + close_match_hint(value, allowed)
+            )
+        return value
     type_name = getattr(annotation, "__name__", str(annotation))
     raise ConfigError(f"{path}: expected {type_name}, got {value!r} ({type(value).__name__})")
 

@@ -98,5 +98,6 @@ def validate(config: RunConfig) -> None:
         if m.hidden_dim % m.dim_coefficient:
             raise ConfigError(
                 f"model.dim_coefficient: {m.dim_coefficient} does not divide model.hidden_dim "
-                f"{m.hidden_dim}; external attention needs hidden_dim // dim_coefficient memory units"
+                f"{m.hidden_dim}; external attention keeps hidden_dim // dim_coefficient "
+                "memory units"
             )

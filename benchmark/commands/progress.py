@@ -57,7 +57,8 @@ class MatrixProgress:
     def cell_ended(self, outcome) -> None:
         self.progress.advance(self.cells_task)
         message = {
-            "SKIPPED": f"skipped: already FINISHED with the same config hash (run {outcome.run_id})",
+            "SKIPPED": "skipped: already FINISHED with the same config hash "
+            f"(run {outcome.run_id})",
             "FINISHED": f"finished (run {outcome.run_id})",
             "FAILED": f"FAILED: {outcome.reason} (run {outcome.run_id})",
         }.get(outcome.status, outcome.status)
@@ -69,16 +70,32 @@ class MatrixProgress:
 
     def summary(self, result, tracking_uri: str) -> None:
         table = Table(title=f"matrix run {result.parent_run_id}")
-        for column in ("model", "seed", "preset", "status", "test top-1", "test top-5",
-                       "best val", "run id"):
+        for column in (
+            "model",
+            "seed",
+            "preset",
+            "status",
+            "test top-1",
+            "test top-5",
+            "best val",
+            "run id",
+        ):
             table.add_column(column)
         for o in result.outcomes:
             m = o.metrics
-            pct = lambda k: f"{100 * m[k]:.2f}%" if k in m else "-"  # noqa: E731
+
+            def pct(key: str, m=m) -> str:
+                return f"{100 * m[key]:.2f}%" if key in m else "-"
+
             table.add_row(
-                o.cell.config.model.name, str(o.cell.config.seed), o.cell.config.preset,
-                o.status, pct("test_accuracy"), pct("test_top5_accuracy"),
-                pct("best_val_accuracy"), o.run_id,
+                o.cell.config.model.name,
+                str(o.cell.config.seed),
+                o.cell.config.preset,
+                o.status,
+                pct("test_accuracy"),
+                pct("test_top5_accuracy"),
+                pct("best_val_accuracy"),
+                o.run_id,
             )
         Console(width=160).print(table)
         click.echo(f"browse: vitbench ui  (tracking URI {tracking_uri})")

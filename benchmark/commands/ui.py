@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -11,8 +12,12 @@ import click
 
 @click.command(name="ui")
 @click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Bind address; keep 127.0.0.1 unless the server sits behind auth.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Bind address; keep 127.0.0.1 unless the server sits behind auth.",
+)
 def command(port: int, host: str) -> None:
     """Serve the local tracking store (.vitbench/) with the MLflow UI.
 
@@ -27,12 +32,20 @@ def command(port: int, host: str) -> None:
     click.echo(f"MLflow UI for {local_tracking_uri()} at {url}  (Ctrl-C to stop)")
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     cmd = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", local_tracking_uri(),
-        "--artifacts-destination", str(local_artifact_root()),
-        "--host", host, "--port", str(port), "--workers", "1",
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        local_tracking_uri(),
+        "--artifacts-destination",
+        str(local_artifact_root()),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
     ]
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(cmd, env=env, check=False)
-    except KeyboardInterrupt:
-        pass

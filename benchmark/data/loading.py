@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from benchmark.config import DataConfig
@@ -17,7 +19,9 @@ def _hold_out_test(x, y, fraction: float, seed: int):
     return x[order[n_test:]], y[order[n_test:]], x[order[:n_test]], y[order[:n_test]]
 
 
+@functools.lru_cache(maxsize=2)
 def load_dataset(config: DataConfig) -> ImageDataset:
+    """Cached per process: every cell of a matrix on the same data reuses one load (read-only)."""
     name = config.dataset
     if name in ("cifar10", "cifar100"):
         (x, y), (x_test, y_test) = load_cifar(name, config.archive_path, config.archive_sha256)
@@ -51,3 +55,9 @@ def load_dataset(config: DataConfig) -> ImageDataset:
         y_test=y_test.astype("int32"),
         num_classes=num_classes,
     )
+
+
+def ensure_available(configs: list[DataConfig]) -> None:
+    """Load every distinct dataset up front, so a missing archive fails before any run exists."""
+    for config in dict.fromkeys(configs):
+        load_dataset(config)

@@ -14,7 +14,12 @@ from mlflow.tracking import MlflowClient
 from tests.mlflow_server import FAST_CLIENT_ENV
 
 TINY = [
-    "--preset", "smoke", "--set", "data.synthetic_examples=160", "--set", "train.batch_size=32",
+    "--preset",
+    "smoke",
+    "--set",
+    "data.synthetic_examples=160",
+    "--set",
+    "train.batch_size=32",
 ]
 
 

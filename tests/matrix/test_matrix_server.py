@@ -13,22 +13,54 @@ from benchmark.presets import resolve_config
 from tests.matrix.helpers import TINY, run_vitbench
 
 EPOCH_METRICS = (
-    "loss", "accuracy", "top5_accuracy", "val_loss", "val_accuracy", "val_top5_accuracy",
-    "learning_rate", "epoch_time_s", "train_images_per_s",
+    "loss",
+    "accuracy",
+    "top5_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "val_top5_accuracy",
+    "learning_rate",
+    "epoch_time_s",
+    "train_images_per_s",
 )
 FINAL_METRICS = (
-    "test_loss", "test_accuracy", "test_top5_accuracy", "best_val_accuracy", "best_epoch",
-    "train_time_s", "inference_images_per_s", "latency_batch1_ms", "params_total",
-    "params_trainable", "params_non_trainable", "flops_per_image",
+    "test_loss",
+    "test_accuracy",
+    "test_top5_accuracy",
+    "best_val_accuracy",
+    "best_epoch",
+    "train_time_s",
+    "inference_images_per_s",
+    "latency_batch1_ms",
+    "params_total",
+    "params_trainable",
+    "params_non_trainable",
+    "flops_per_image",
 )
-ARTIFACTS = ("config.yaml", "model_summary.txt", "history.csv", "learning_curves.png",
-             "environment.json")
+ARTIFACTS = (
+    "config.yaml",
+    "model_summary.txt",
+    "history.csv",
+    "learning_curves.png",
+    "environment.json",
+)
 OVERRIDES = {"data": {"synthetic_examples": 160}, "train": {"batch_size": 32, "epochs": 2}}
 
 
 def _check_matrix(server_url: str, workdir, experiment: str) -> None:
-    args = [*TINY, "--models", "vit,eanet", "--seeds", "0,1", "--epochs", "2",
-            "--tracking-uri", server_url, "--experiment", experiment]
+    args = [
+        *TINY,
+        "--models",
+        "vit,eanet",
+        "--seeds",
+        "0,1",
+        "--epochs",
+        "2",
+        "--tracking-uri",
+        server_url,
+        "--experiment",
+        experiment,
+    ]
     done = run_vitbench(args, workdir)
     assert done.returncode == 0, done.stdout + done.stderr
     mlflow.set_tracking_uri(server_url)
@@ -39,14 +71,25 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"
     assert len(children) == 4
     assert {(r.data.tags["model"], r.data.tags["seed"]) for r in children} == {
-        ("vit", "0"), ("vit", "1"), ("eanet", "0"), ("eanet", "1")
+        ("vit", "0"),
+        ("vit", "1"),
+        ("eanet", "0"),
+        ("eanet", "1"),
     }
     for run in children:
         run_id, tags = run.info.run_id, run.data.tags
         assert run.info.status == "FINISHED"
         assert tags["mlflow.parentRunId"] == parents[0].info.run_id
-        for key in ("preset", "dataset", "dataset_digest", "config_hash", "git_commit",
-                    "version.keras", "determinism.op_determinism", "backend"):
+        for key in (
+            "preset",
+            "dataset",
+            "dataset_digest",
+            "config_hash",
+            "git_commit",
+            "version.keras",
+            "determinism.op_determinism",
+            "backend",
+        ):
             assert tags.get(key), key
         expected = resolve_config("smoke", tags["model"], int(tags["seed"]), OVERRIDES)
         assert tags["config_hash"] == expected.config_hash()
@@ -98,8 +141,19 @@ def test_matrix_on_postgres_server(postgres_mlflow_server, tmp_path):
 
 
 def test_rerun_creates_no_new_child_runs(mlflow_server, tmp_path):
-    args = [*TINY, "--models", "vit", "--seeds", "0", "--epochs", "1",
-            "--tracking-uri", mlflow_server.url, "--experiment", "rerun"]
+    args = [
+        *TINY,
+        "--models",
+        "vit",
+        "--seeds",
+        "0",
+        "--epochs",
+        "1",
+        "--tracking-uri",
+        mlflow_server.url,
+        "--experiment",
+        "rerun",
+    ]
     first = run_vitbench(args, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     second = run_vitbench(args, tmp_path)

@@ -15,9 +15,20 @@ from tests.matrix.helpers import (
 )
 
 SLOW_CELL = [
-    "--preset", "smoke", "--models", "vit", "--seeds", "0", "--epochs", "8",
-    "--set", "data.synthetic_examples=1200", "--set", "model.hidden_dim=32",
-    "--set", "train.batch_size=32",
+    "--preset",
+    "smoke",
+    "--models",
+    "vit",
+    "--seeds",
+    "0",
+    "--epochs",
+    "8",
+    "--set",
+    "data.synthetic_examples=1200",
+    "--set",
+    "model.hidden_dim=32",
+    "--set",
+    "train.batch_size=32",
 ]
 
 
@@ -49,11 +60,16 @@ def test_sigkill_then_rerun_resumes_same_run_with_identical_metrics(tmp_path):
     steps = [m.step for m in client.get_metric_history(run_id, "loss")]
     assert sorted(steps) == list(range(1, 9))  # every epoch exactly once
     assert _final(run) == _final(reference)  # bitwise-equal training on CPU
-    ref_losses = [m.value for m in sorted(
-        local_client(reference_dir).get_metric_history(reference.info.run_id, "val_loss"),
-        key=lambda m: m.step)]
-    losses = [m.value for m in sorted(client.get_metric_history(run_id, "val_loss"),
-                                      key=lambda m: m.step)]
+    ref_losses = [
+        m.value
+        for m in sorted(
+            local_client(reference_dir).get_metric_history(reference.info.run_id, "val_loss"),
+            key=lambda m: m.step,
+        )
+    ]
+    losses = [
+        m.value for m in sorted(client.get_metric_history(run_id, "val_loss"), key=lambda m: m.step)
+    ]
     assert losses == ref_losses
 
 
@@ -76,9 +92,22 @@ def test_sigterm_marks_killed_keeps_checkpoint_and_rerun_finishes(tmp_path):
 
 
 def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
-    args = ["--preset", "smoke", "--models", "vit,eanet", "--seeds", "0", "--epochs", "2",
-            "--set", "train.learning_rate=1000000", "--set", "data.synthetic_examples=160",
-            "--experiment", "nan"]
+    args = [
+        "--preset",
+        "smoke",
+        "--models",
+        "vit,eanet",
+        "--seeds",
+        "0",
+        "--epochs",
+        "2",
+        "--set",
+        "train.learning_rate=1000000",
+        "--set",
+        "data.synthetic_examples=160",
+        "--experiment",
+        "nan",
+    ]
     done = run_vitbench(args, tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     runs = cell_runs(local_client(tmp_path), "nan")
@@ -90,14 +119,27 @@ def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
 
 
 def test_same_seed_same_metrics_different_seed_differs(tmp_path):
-    base = ["--preset", "smoke", "--models", "eanet", "--epochs", "2",
-            "--set", "data.synthetic_examples=160"]
+    base = [
+        "--preset",
+        "smoke",
+        "--models",
+        "eanet",
+        "--epochs",
+        "2",
+        "--set",
+        "data.synthetic_examples=160",
+    ]
     for experiment, seed in (("a", "0"), ("b", "0"), ("c", "1")):
         done = run_vitbench([*base, "--seeds", seed, "--experiment", experiment], tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
     client = local_client(tmp_path)
     (a,), (b,), (c,) = (cell_runs(client, e) for e in "abc")
-    history = lambda r: [m.value for m in sorted(  # noqa: E731
-        client.get_metric_history(r.info.run_id, "loss"), key=lambda m: m.step)]
+
+    def history(r):
+        return [
+            m.value
+            for m in sorted(client.get_metric_history(r.info.run_id, "loss"), key=lambda m: m.step)
+        ]
+
     assert history(a) == history(b) and _final(a) == _final(b)
     assert history(a) != history(c)
