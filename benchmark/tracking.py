@@ -194,4 +194,3 @@ def log_keras_model(run_id: str, model, sample: Any, writer: RunWriter) -> None:
         model, str(folder), signature=signature, pip_requirements=requirements()
     )
     writer.artifacts(folder, "model")
-

@@ -43,8 +43,12 @@ def preset_rows() -> list[dict]:
 
 @click.command(name="models")
 @click.option(
-    "--format", "output_format", type=click.Choice(["table", "json"]), default="table",
-    show_default=True, help="Output format.",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
 )
 def command(output_format: str) -> None:
     """List every preset with its model, parameter counts and forward FLOPs per image."""
@@ -56,14 +60,26 @@ def command(output_format: str) -> None:
     from rich.table import Table
 
     table = Table(title="vitbench presets (parameters exclude preprocessing)")
-    for column in ("preset", "model", "tokenizer/attention", "data", "params", "trainable",
-                   "non-trainable", "MFLOPs/img"):
+    for column in (
+        "preset",
+        "model",
+        "tokenizer/attention",
+        "data",
+        "params",
+        "trainable",
+        "non-trainable",
+        "MFLOPs/img",
+    ):
         table.add_column(column, justify="right" if column[0] in "ptnM" else "left")
     for r in rows:
         table.add_row(
-            r["preset"], r["model"], f"{r['tokenizer']}/{r['attention']}",
-            f"{r['dataset']} {r['image_size']}px", f"{r['params_total']:,}",
-            f"{r['params_trainable']:,}", f"{r['params_non_trainable']:,}",
+            r["preset"],
+            r["model"],
+            f"{r['tokenizer']}/{r['attention']}",
+            f"{r['dataset']} {r['image_size']}px",
+            f"{r['params_total']:,}",
+            f"{r['params_trainable']:,}",
+            f"{r['params_non_trainable']:,}",
             f"{r['flops_per_image'] / 1e6:,.1f}",
         )
     Console().print(table)
