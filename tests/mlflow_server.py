@@ -99,15 +99,20 @@ def start_mlflow_server(
     admin_password: str | None = None,
     extra_env: dict[str, str] | None = None,
     timeout_s: float = 60.0,
+    port: int | None = None,
 ) -> MlflowServer:
     """Start ``mlflow server`` on a free port and return once ``/health`` answers 200.
+
+    ``port`` restarts a server in place (same URL), for outage tests.
 
     ``admin_password`` switches on ``--app-name basic-auth`` with that admin password;
     ``extra_env`` adds server settings such as ``MLFLOW_SERVER_ALLOWED_HOSTS``.
     """
     for attempt in range(3):
         try:
-            return _start_once(backend_store_uri, workdir, admin_password, extra_env, timeout_s)
+            return _start_once(
+                backend_store_uri, workdir, admin_password, extra_env, timeout_s, port
+            )
         except RuntimeError as exc:
             # Another process took the free port between our probe and the server's bind.
             if "address already in use" not in str(exc).lower() or attempt == 2:
@@ -121,11 +126,12 @@ def _start_once(
     admin_password: str | None,
     extra_env: dict[str, str] | None,
     timeout_s: float,
+    port: int | None = None,
 ) -> MlflowServer:
     workdir.mkdir(parents=True, exist_ok=True)
     artifacts_dir = workdir / "artifacts"
     artifacts_dir.mkdir(exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     # Hermetic: the developer's MLFLOW_* settings (auth config, allowed hosts) must not leak in.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     env = {
