@@ -35,7 +35,7 @@ for _name in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point; `argv` lets tests call it in-process."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ chatter; Python errors still raise
     try:
         cli.main(args=argv, prog_name="vitbench", standalone_mode=False)
     except click.exceptions.Abort:

@@ -9,6 +9,7 @@ matrix goes on; the caller exits non-zero.
 from __future__ import annotations
 
 import hashlib
+import os
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -130,13 +131,22 @@ def run_cell(
     parent_run_id: str,
     cell: Cell,
     progress: Callable[[int, dict], None] | None = None,
+    takeover: bool = True,
 ) -> CellOutcome:
-    """Train one cell into its child run; never raises except on interruption."""
+    """Train one cell into its child run; never raises except on interruption.
+
+    `takeover=False` (a queue worker that knows another live worker holds this cell) leaves a
+    RUNNING run alone; the default takes a stale RUNNING/KILLED run over, as a rerun does.
+    """
     from benchmark.training import train_and_evaluate
 
     finished, resumable = _existing_cell_run(client, experiment_id, cell.key)
     if finished is not None:
         return CellOutcome(cell, "SKIPPED", finished.info.run_id, dict(finished.data.metrics))
+    if not takeover and resumable is not None and resumable.info.status == "RUNNING":
+        return CellOutcome(
+            cell, "SKIPPED", resumable.info.run_id, reason="running on another worker"
+        )
     checkpoint_dir = checkpoint_root() / cell.key
     if resumable is not None and checkpoint.load_meta(checkpoint_dir) is not None:
         run_id = resumable.info.run_id
@@ -175,12 +185,15 @@ def run_matrix(
     run_name: str,
     on_cell_start: Callable[[int, Cell], Callable[[int, dict], None] | None] | None = None,
     on_cell_end: Callable[[CellOutcome], None] | None = None,
+    tracking_uri: str = "",
 ) -> MatrixResult:
     spool.replay_all(client)  # deliver records kept while a server was away
     parent = find_or_create_parent(client, experiment_id, cells, run_name)
     outcomes: list[CellOutcome] = []
+    wait_s = float(os.environ.get("VITBENCH_SERVER_WAIT_S", "600"))
     try:
         for index, cell in enumerate(cells):
+            tracking.wait_for_server(client, tracking_uri, wait_s)
             progress = on_cell_start(index, cell) if on_cell_start else None
             outcome = run_cell(client, experiment_id, parent, cell, progress)
             outcomes.append(outcome)
@@ -190,5 +203,6 @@ def run_matrix(
         client.set_terminated(parent, "KILLED")
         raise
     status = "FAILED" if any(o.status == "FAILED" for o in outcomes) else "FINISHED"
+    tracking.wait_for_server(client, tracking_uri, wait_s)
     client.set_terminated(parent, status)
     return MatrixResult(parent, experiment_id, outcomes)

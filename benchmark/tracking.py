@@ -194,3 +194,35 @@ def log_keras_model(run_id: str, model, sample: Any, writer: RunWriter) -> None:
         model, str(folder), signature=signature, pip_requirements=requirements()
     )
     writer.artifacts(folder, "model")
+
+
+def wait_for_server(client: MlflowClient, uri: str, timeout_s: float, say=print) -> None:
+    """Between cells: if a remote server went away, wait (bounded) for it to come back, so the
+    next cell can open its run; spooled records are delivered once it answers."""
+    if not is_remote(uri):
+        return
+    deadline = time.monotonic() + timeout_s
+    warned = False
+    while True:
+        try:
+            client.search_experiments(max_results=1)
+            if warned:
+                say(f"tracking server {uri} is back")
+            spool.replay_all(client)
+            return
+        except Exception as exc:
+            if time.monotonic() >= deadline:
+                from benchmark.errors import TrackingUnavailableError
+
+                raise TrackingUnavailableError(
+                    f"tracking server {uri} has been unreachable for {timeout_s:.0f} s "
+                    f"({type(exc).__name__}); finished cells are kept in .vitbench/spool/ and "
+                    "are uploaded by the next `vitbench run`"
+                ) from None
+            if not warned:
+                say(
+                    f"tracking server {uri} is unreachable; waiting up to {timeout_s:.0f} s "
+                    "(records so far are kept in .vitbench/spool/)"
+                )
+                warned = True
+            time.sleep(1.0)
