@@ -17,6 +17,7 @@ from mlflow.tracking import MlflowClient
 from benchmark import determinism, tracking
 from benchmark.config import RunConfig
 from benchmark.training import StartInfo, TrainResult
+from benchmark.validation import input_size
 
 
 def lineage_tags(config: RunConfig, kind: str) -> dict[str, str]:
@@ -54,6 +55,7 @@ class CellTracker:
             "params_trainable": info.params["trainable"],
             "params_non_trainable": info.params["non_trainable"],
             "flops_per_image": info.flops_per_image,
+            "input_size": input_size(self.config),
         }
         tags = {
             **determinism.settings(),

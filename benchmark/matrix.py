@@ -9,7 +9,6 @@ matrix goes on; the caller exits non-zero.
 from __future__ import annotations
 
 import hashlib
-import os
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 
 from mlflow.tracking import MlflowClient
 
-from benchmark import checkpoint, spool, tracking
+from benchmark import checkpoint, tracking
 from benchmark.cell import CellTracker, lineage_tags
 from benchmark.config import RunConfig, close_match_hint, deep_merge
 from benchmark.errors import ConfigError, VitbenchError
@@ -176,33 +175,3 @@ def run_cell(
         return CellOutcome(cell, "FAILED", run_id, reason=reason)
     checkpoint.clear(checkpoint_dir)
     return CellOutcome(cell, "FINISHED", run_id, result.final_metrics())
-
-
-def run_matrix(
-    cells: Sequence[Cell],
-    client: MlflowClient,
-    experiment_id: str,
-    run_name: str,
-    on_cell_start: Callable[[int, Cell], Callable[[int, dict], None] | None] | None = None,
-    on_cell_end: Callable[[CellOutcome], None] | None = None,
-    tracking_uri: str = "",
-) -> MatrixResult:
-    spool.replay_all(client)  # deliver records kept while a server was away
-    parent = find_or_create_parent(client, experiment_id, cells, run_name)
-    outcomes: list[CellOutcome] = []
-    wait_s = float(os.environ.get("VITBENCH_SERVER_WAIT_S", "600"))
-    try:
-        for index, cell in enumerate(cells):
-            tracking.wait_for_server(client, tracking_uri, wait_s)
-            progress = on_cell_start(index, cell) if on_cell_start else None
-            outcome = run_cell(client, experiment_id, parent, cell, progress)
-            outcomes.append(outcome)
-            if on_cell_end:
-                on_cell_end(outcome)
-    except KeyboardInterrupt:
-        client.set_terminated(parent, "KILLED")
-        raise
-    status = "FAILED" if any(o.status == "FAILED" for o in outcomes) else "FINISHED"
-    tracking.wait_for_server(client, tracking_uri, wait_s)
-    client.set_terminated(parent, status)
-    return MatrixResult(parent, experiment_id, outcomes)

@@ -39,7 +39,7 @@ warnings.filterwarnings("ignore", category=ExperimentalWarning)  # heartbeat API
 
 def heartbeat_seconds() -> int:
     """Heartbeat interval; a trial silent for 3 intervals counts as a dead worker's."""
-    value = int(os.environ.get(HEARTBEAT_ENV, "10"))
+    value = int(os.environ.get(HEARTBEAT_ENV, "3"))
     if value <= 0:
         raise click.BadParameter(f"{HEARTBEAT_ENV} must be > 0, got {value}")
     return value
@@ -84,11 +84,16 @@ def live_cell_trials(study: optuna.Study) -> list[FrozenTrial]:
     return [t for t in study.get_trials(deepcopy=False, states=LIVE) if cell_of(t) is not None]
 
 
-def finished_keys(client: MlflowClient, experiment_id: str) -> set[str]:
+def finished_runs(client: MlflowClient, experiment_id: str) -> dict:
+    """config hash -> a FINISHED cell run of this experiment."""
     runs = tracking.find_runs(
         client, experiment_id, "tags.`vitbench.kind` = 'cell' and attributes.status = 'FINISHED'"
     )
-    return {r.data.tags.get("config_hash", "") for r in runs}
+    return {r.data.tags.get("config_hash", ""): r for r in runs}
+
+
+def finished_keys(client: MlflowClient, experiment_id: str) -> set[str]:
+    return set(finished_runs(client, experiment_id))
 
 
 def enqueue_cells(study: optuna.Study, cells: Sequence[Cell], done: set[str]) -> int:
@@ -191,15 +196,26 @@ def run_queue(
     storage_url: str,
     on_cell_start: Callable[[int, Cell], Callable[[int, dict], None] | None] | None = None,
     on_cell_end: Callable[[CellOutcome], None] | None = None,
+    tracking_uri: str = "",
 ) -> MatrixResult:
     """One queue worker: run cells until none is waiting or running anywhere."""
     spool.replay_all(client)
+    wait_s = float(os.environ.get("VITBENCH_SERVER_WAIT_S", "600"))
     study, created = open_queue(storage_url, cells)
     parent = _elect_parent(study, created, client, experiment_id, cells, run_name)
-    enqueue_cells(study, cells, finished_keys(client, experiment_id))
+    done = finished_runs(client, experiment_id)
+    enqueue_cells(study, cells, set(done))
     outcomes: list[CellOutcome] = []
+    for cell in cells:  # say so for every cell that is already FINISHED (idempotent rerun)
+        if cell.key in done:
+            run = done[cell.key]
+            outcome = CellOutcome(cell, "SKIPPED", run.info.run_id, dict(run.data.metrics))
+            outcomes.append(outcome)
+            if on_cell_end:
+                on_cell_end(outcome)
 
     def run_one(index: int, cell: Cell, takeover: bool) -> CellOutcome:
+        tracking.wait_for_server(client, tracking_uri, wait_s)  # a server back from an outage
         progress = on_cell_start(index, cell) if on_cell_start else None
         outcome = run_cell(client, experiment_id, parent, cell, progress, takeover=takeover)
         if on_cell_end and outcome.reason != "running on another worker":
@@ -213,6 +229,7 @@ def run_queue(
             client.set_terminated(parent, "KILLED")
         raise
     if not live_cell_trials(study):  # drained: every worker reaches the same verdict
+        tracking.wait_for_server(client, tracking_uri, wait_s)
         done = finished_keys(client, experiment_id)
         status = "FINISHED" if all(c.key in done for c in cells) else "FAILED"
         client.set_terminated(parent, status)

@@ -8,6 +8,8 @@ switches tracking to a real server.
 from __future__ import annotations
 
 import os
+import random
+import time
 from pathlib import Path
 
 import requests
@@ -46,6 +48,33 @@ def resolve_tracking_uri(flag: str | None = None) -> str:
     if uri == local_tracking_uri():
         home().mkdir(parents=True, exist_ok=True)
     return uri
+
+
+def init_local_store(uri: str, attempts: int = 10) -> None:
+    """Two processes creating the SQLite store at once race on MLflow's table creation
+    ("table ... already exists"); the loser retries on the now-complete schema."""
+    if not uri.startswith("sqlite"):
+        return
+    import fcntl
+
+    from mlflow.tracking import MlflowClient
+
+    home().mkdir(parents=True, exist_ok=True)
+    # Schema creation is not concurrency-safe on SQLite (a half-done migration leaves
+    # `_alembic_tmp_*` tables): serialise just that step across local processes.
+    with open(home() / ".store-init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            for attempt in range(attempts):
+                try:
+                    MlflowClient(uri).search_experiments(max_results=1)
+                    return
+                except Exception:
+                    if attempt == attempts - 1:
+                        raise
+                    time.sleep(0.5 + random.random())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def is_remote(uri: str) -> bool:

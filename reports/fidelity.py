@@ -66,7 +66,10 @@ def _differences(runs: pd.DataFrame, ref: Reference) -> str:
     ours = {
         "dataset": _values(runs, "data.dataset"),
         "epochs": _values(runs, "train.epochs"),
-        "image size": _values(runs, "data.image_size"),
+        # input_size is the side the model saw (data.image_size is None for a native size)
+        "image size": _values(
+            runs, "input_size" if "param.input_size" in runs else "data.image_size"
+        ),
     }
     theirs = {"dataset": ref.dataset, "epochs": str(ref.epochs), "image size": str(ref.image_size)}
     diffs = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from benchmark.config import ConfigError, deep_merge, load_yaml_file, parse_override
@@ -42,3 +43,12 @@ def load_experiment(path: str) -> dict[str, Any]:
             f"{path}: unknown experiment keys {sorted(unknown)}; allowed: {sorted(EXPERIMENT_KEYS)}"
         )
     return data
+
+
+def sigterm_as_interrupt() -> None:
+    """SIGTERM gets the same clean stop as Ctrl-C: the run is marked KILLED, checkpoint kept."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)

@@ -14,17 +14,9 @@ from benchmark.commands.options import (
     int_list,
     load_experiment,
     overrides_from,
+    sigterm_as_interrupt,
 )
 from benchmark.config import deep_merge
-
-
-def _sigterm_as_interrupt() -> None:
-    """SIGTERM gets the same clean stop as Ctrl-C: the run is marked KILLED, checkpoint kept."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings):
@@ -125,6 +117,7 @@ def command(
         configure_client_retries,
         default_study_storage,
         home,
+        init_local_store,
         preflight,
         resolve_tracking_uri,
     )
@@ -143,13 +136,13 @@ def command(
     uri = resolve_tracking_uri(tracking_uri)
     configure_client_retries()
     preflight(uri)
+    init_local_store(uri)
 
     import mlflow
     from mlflow.tracking import MlflowClient
 
     from benchmark import tracking
     from benchmark.commands.progress import MatrixProgress
-    from benchmark.matrix import run_matrix
 
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
@@ -157,44 +150,34 @@ def command(
     experiment_id = tracking.get_experiment_id(client, name, uri)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     click.echo(f"tracking: {uri}  experiment: {name}  cells: {len(cells)}")
-    _sigterm_as_interrupt()
+    sigterm_as_interrupt()
     run_name = f"matrix-{'+'.join(presets)}-{stamp}"
-    queued = workers is not None or storage is not None
-    if queued and storage is None:
+    # Even a single process takes its cells from the queue, so concurrent runs never collide.
+    if storage is None:
         home().mkdir(parents=True, exist_ok=True)
         storage = default_study_storage()
-    if queued and (workers or 1) > 1 and storage.startswith("sqlite"):
+    if (workers or 1) > 1 and storage.startswith("sqlite"):
         click.echo(
             "warning: the queue is in SQLite; for several workers use PostgreSQL "
             "(--storage postgresql+psycopg://USER@HOST/DB).",
             err=True,
         )
-    extra = _spawn_workers(workers - 1, storage) if queued and workers and workers > 1 else []
+    extra = _spawn_workers(workers - 1, storage) if workers and workers > 1 else []
     progress = MatrixProgress(len(cells), interactive=sys.stdout.isatty() and not extra)
     try:
         with progress:
-            if queued:
-                from benchmark.queue import run_queue
+            from benchmark.queue import run_queue
 
-                result = run_queue(
-                    cells,
-                    client,
-                    experiment_id,
-                    run_name,
-                    storage,
-                    on_cell_start=progress.cell_started,
-                    on_cell_end=progress.cell_ended,
-                )
-            else:
-                result = run_matrix(
-                    cells,
-                    client,
-                    experiment_id,
-                    run_name,
-                    on_cell_start=progress.cell_started,
-                    on_cell_end=progress.cell_ended,
-                    tracking_uri=uri,
-                )
+            result = run_queue(
+                cells,
+                client,
+                experiment_id,
+                run_name,
+                storage,
+                on_cell_start=progress.cell_started,
+                on_cell_end=progress.cell_ended,
+                tracking_uri=uri,
+            )
     except BaseException:
         _stop_workers(extra)
         raise

@@ -1,0 +1,169 @@
+"""Plan the jobs, alternate their variants over repeats, reduce to medians and ratios."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmark.perf.mfu import median, mfu, ratio
+
+# Seed recipes: the keras-io preset and the model it was written for.
+RECIPES = {"eanet": ("keras-io-eanet", "eanet"), "vit-small-ds": ("keras-io-vit-small-ds", "vit")}
+
+
+@dataclass(frozen=True)
+class PerfSettings:
+    models: tuple[str, ...] = ("vit", "vit_sl", "eanet")
+    preset: str = "keras-io-eanet"
+    recipes: tuple[str, ...] = ("eanet", "vit-small-ds")
+    batch_size: int = 128
+    steps: int = 3
+    repeats: int = 3
+    measured_epochs: int = 1
+    depth: int | None = 2  # reduced depth, labelled in the table and the JSON; None = preset's
+    report_runs: int = 1000
+    report_root: str = str(Path(".vitbench") / "perf-store")
+
+
+@dataclass
+class Job:
+    """One (preset, model) measured with several variants alternated."""
+
+    name: str
+    preset: str
+    model: str
+    variants: list[str]
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def plan_jobs(settings: PerfSettings) -> list[Job]:
+    """Overhead jobs (harness vs bare) per model; a recipe adds `seed` to its job."""
+    jobs = {m: Job(m, settings.preset, m, ["harness", "bare"]) for m in settings.models}
+    for recipe in settings.recipes:
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(RECIPES)}")
+        preset, model = RECIPES[recipe]
+        same = [j for j in jobs.values() if (j.preset, j.model) == (preset, model)]
+        if same:
+            same[0].variants.append("seed")
+        else:
+            jobs[f"{model}@{recipe}"] = Job(f"{model}@{recipe}", preset, model, ["harness", "seed"])
+    return list(jobs.values())
+
+
+def job_config(job: Job, settings: PerfSettings):
+    from benchmark.presets import resolve_config
+
+    train = {"batch_size": settings.batch_size, "epochs": 1 + settings.measured_epochs}
+    overrides: dict[str, Any] = {"train": train}
+    if settings.depth is not None:
+        overrides["model"] = {"depth": settings.depth}
+    return resolve_config(job.preset, job.model, 0, overrides)
+
+
+def run_suite(settings: PerfSettings, echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """Measure everything; returns the JSON-ready figures."""
+    from benchmark.perf.mfu import measure_matmul_ceiling
+    from benchmark.perf.report_time import time_report
+    from benchmark.perf.variants import VARIANTS, random_dataset
+    from benchmark.validation import input_size
+
+    began = time.perf_counter()
+    jobs = plan_jobs(settings)
+    configs = {job.name: job_config(job, settings) for job in jobs}
+    batch = settings.batch_size
+    data = {
+        job.name: random_dataset(32, 100, settings.steps * batch, batch, 2 * batch) for job in jobs
+    }
+    ceilings = [measure_matmul_ceiling()]
+    echo(f"matmul ceiling: {ceilings[0] / 1e9:.1f} GFLOP/s")
+    for repeat in range(settings.repeats):
+        for job in jobs:
+            for variant in job.variants:
+                t0 = time.perf_counter()
+                sample = VARIANTS[variant](configs[job.name], data[job.name])
+                job.samples.setdefault(variant, []).append(sample)
+                echo(
+                    f"repeat {repeat + 1}/{settings.repeats} {job.name:<18} {variant:<8}"
+                    f" {sample['train_images_per_s']:7.1f} img/s ({time.perf_counter() - t0:.0f} s)"
+                )
+    ceilings.append(measure_matmul_ceiling())
+    ceiling = max(ceilings)
+    echo(f"report over {settings.report_runs} runs ...")
+    report = time_report(settings.report_runs, Path(settings.report_root))
+    figures = {
+        "settings": asdict(settings),
+        "conventions": CONVENTIONS,
+        "environment": _environment(),
+        "matmul_ceiling_flops_per_s": ceiling,
+        "matmul_ceiling_samples": ceilings,
+        "jobs": [summarise(j, configs[j.name], input_size(configs[j.name]), ceiling) for j in jobs],
+        "report": {"runs": settings.report_runs, **report},
+        "wall_s": time.perf_counter() - began,
+    }
+    return figures
+
+
+def summarise(job: Job, config, size: int, ceiling: float) -> dict[str, Any]:
+    """Medians per variant, ratios against the harness, MFU of the harness."""
+    med = {v: {k: median([s[k] for s in rows]) for k in rows[0]} for v, rows in job.samples.items()}
+    harness = med["harness"]
+    out: dict[str, Any] = {
+        "job": job.name,
+        "preset": job.preset,
+        "model": job.model,
+        "depth": config.model.depth,
+        "input_size": size,
+        "batch_size": config.train.batch_size,
+        "samples": job.samples,
+        "median": med,
+        "train_mfu": mfu(int(harness["flops_per_image"]), harness["train_images_per_s"],
+                         ceiling, training=True),
+        "inference_mfu": mfu(int(harness["flops_per_image"]), harness["inference_images_per_s"],
+                             ceiling, training=False),
+    }  # fmt: skip
+    if "bare" in med:
+        out["overhead_ratio"] = ratio(
+            harness["train_images_per_s"], med["bare"]["train_images_per_s"]
+        )
+    if "seed" in med:
+        out["speedup_over_seed"] = ratio(
+            harness["train_images_per_s"], med["seed"]["train_images_per_s"]
+        )
+    return out
+
+
+def _environment() -> dict[str, Any]:
+    import os
+
+    import keras
+    import tensorflow as tf
+
+    from benchmark import determinism
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        **determinism.settings(),
+    }
+
+
+CONVENTIONS = {
+    "data": "random uint8-range arrays (CIFAR is offline-unavailable), 32x32x3, 100 classes",
+    "train_images_per_s": "median over steady epochs (epoch 1 = tracing skipped) of images / "
+    "(epoch begin -> end of training steps); validation and per-epoch hooks excluded",
+    "harness": "benchmark.training.train_and_evaluate + CellTracker on a throwaway sqlite store",
+    "bare": "same build_classifier + compile_model, model.fit on normalised in-memory arrays, "
+    "no augmentation, no callbacks but an epoch clock",
+    "seed": "keras-io formulation: keras.Sequential augmentation in the model, fit on raw arrays",
+    "flops": "analytic forward FLOPs (2 per MAC, matmuls/einsums only); training = 3 x forward",
+    "mfu": "achieved FLOP/s / best float32 2048x2048 tf.matmul FLOP/s measured in this run",
+    "latency": "batch-1 forward, tf.function, p50/p95 of 30 calls (train_and_evaluate's)",
+    "report_s": "reports.build.build_report wall time, md+html, no artifact upload",
+}

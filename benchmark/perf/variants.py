@@ -1,0 +1,169 @@
+"""One timed repeat of each variant; all share config, data, batch size and epoch clock.
+
+- harness: `train_and_evaluate` (what `vitbench run` calls) with a `CellTracker` writing to a
+  throwaway MLflow store and a checkpoint folder, reading its own per-epoch `train_images_per_s`;
+- bare: the same `build_classifier` + `compile_model`, `model.fit` on in-memory normalised arrays,
+  no augmentation, no callbacks but an epoch clock;
+- seed: the keras-io formulation: `keras.Sequential([Normalization, (Resizing), RandomFlip,
+  RandomRotation, (RandomContrast), RandomZoom])` in front of the same network, `fit` on raw arrays.
+All skip epoch 1 (tracing/compilation) and time from epoch begin to the end of the training steps.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from benchmark.config import RunConfig
+from benchmark.data.dataset import ImageDataset
+from benchmark.perf.mfu import median
+
+
+def random_dataset(
+    size: int, num_classes: int, train: int, val: int, test: int, seed: int = 0
+) -> ImageDataset:
+    """Uniform uint8-range images (CIFAR is not available offline): only shapes matter here."""
+    rng = np.random.default_rng(seed)
+
+    def split(n: int) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.integers(0, 256, (n, size, size, 3)).astype("float32")
+        return x, rng.integers(0, num_classes, n).astype("int32")
+
+    (xt, yt), (xv, yv), (xs, ys) = split(train), split(val), split(test)
+    return ImageDataset("random-uint8", xt, yt, xv, yv, xs, ys, num_classes)
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Images/s per epoch, measured like `EpochObserver`: epoch begin -> end of training steps."""
+
+    def __init__(self, images: int):
+        super().__init__()
+        self.images, self.rates = images, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = self.end = None
+        self.start = time.perf_counter()
+
+    def on_test_begin(self, logs=None):
+        self.end = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        end = self.end or time.perf_counter()
+        self.rates.append(self.images / max(end - self.start, 1e-9))
+
+
+class TimedHooks:
+    """Wraps the tracker to measure what per-epoch tracking costs (outside the epoch clock)."""
+
+    def __init__(self, inner):
+        self.inner, self.epoch_hook_s = inner, []
+
+    def on_start(self, info) -> None:
+        self.inner.on_start(info)
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        start = time.perf_counter()
+        self.inner.on_epoch_end(epoch, metrics)
+        self.epoch_hook_s.append(time.perf_counter() - start)
+
+
+def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
+    """`train_and_evaluate` with tracking on, as a matrix cell runs it."""
+    from mlflow.tracking import MlflowClient
+
+    from benchmark import tracking
+    from benchmark.cell import CellTracker, lineage_tags
+    from benchmark.training import train_and_evaluate
+
+    folder = Path(tempfile.mkdtemp(prefix="vitbench-perf-"))
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    experiment_id = tracking.get_experiment_id(client, "perf", uri)
+    run_id = tracking.create_run(client, experiment_id, "perf", lineage_tags(config, "cell"))
+    hooks = TimedHooks(CellTracker(client, run_id, config))
+    result = train_and_evaluate(config, hooks, folder / "checkpoint", dataset=data)
+    keras.backend.clear_session()
+    steady = [h["train_images_per_s"] for h in result.history[1:]]
+    return {
+        "train_images_per_s": median(steady),
+        "tracking_ms_per_epoch": 1000 * median(hooks.epoch_hook_s),
+        "inference_images_per_s": result.inference_images_per_s,
+        "latency_batch1_p50_ms": result.latency_batch1_ms,
+        "latency_batch1_p95_ms": result.latency_batch1_p95_ms,
+        "flops_per_image": result.flops_per_image,
+        "params_total": result.params["total"],
+    }
+
+
+def _fit(model, config: RunConfig, x: np.ndarray, y: np.ndarray) -> float:
+    clock = EpochClock(len(x))
+    model.fit(
+        x, y, batch_size=config.train.batch_size, epochs=config.train.epochs,
+        callbacks=[clock], verbose=0,
+    )  # fmt: skip
+    keras.backend.clear_session()
+    return median(clock.rates[1:])
+
+
+def _setup(config: RunConfig, data: ImageDataset):
+    from benchmark import determinism
+    from benchmark.data.pipeline import one_hot, steps_per_epoch
+    from benchmark.models.classifier import build_classifier
+    from benchmark.validation import input_size
+
+    determinism.configure(config.seed, config.train.op_determinism)  # same numerics as harness
+    size = input_size(config)
+    network = build_classifier(config.model, size, data.channels, data.num_classes)
+    steps = steps_per_epoch(len(data.x_train), config.train.batch_size)
+    return network, size, steps, one_hot(data.y_train, data.num_classes)
+
+
+def bare(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
+    """Same network and compile, `fit` on normalised (resized) in-memory arrays."""
+    from benchmark.augment import Normalizer
+    from benchmark.training import compile_model
+
+    model, size, steps, y = _setup(config, data)
+    x = Normalizer(data.x_train)(data.x_train)
+    if size != data.image_size:
+        x = keras.ops.convert_to_numpy(keras.ops.image.resize(x, (size, size)))
+    compile_model(model, config, steps, data.num_classes)
+    return {"train_images_per_s": _fit(model, config, x, y)}
+
+
+def seed_augmentation(config: RunConfig, data: ImageDataset, size: int) -> keras.Sequential:
+    """The keras-io `data_augmentation` block for this recipe (layer order as in the seeds)."""
+    from keras import layers
+
+    aug = config.augment
+    normalization = layers.Normalization()
+    normalization.adapt(data.x_train)
+    stack: list[Any] = [normalization]
+    if size != data.image_size:
+        stack.append(layers.Resizing(size, size))
+    if aug.flip != "none":
+        stack.append(layers.RandomFlip(aug.flip))
+    stack.append(layers.RandomRotation(factor=aug.rotation_factor))
+    if aug.contrast_factor > 0:
+        stack.append(layers.RandomContrast(factor=aug.contrast_factor))
+    stack.append(layers.RandomZoom(height_factor=aug.zoom_factor, width_factor=aug.zoom_factor))
+    return keras.Sequential(stack, name="data_augmentation")
+
+
+def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
+    """In-model augmentation in front of the same network, `fit` on raw arrays."""
+    from benchmark.training import compile_model
+
+    network, size, steps, y = _setup(config, data)
+    inputs = keras.Input(data.x_train.shape[1:])
+    model = keras.Model(inputs, network(seed_augmentation(config, data, size)(inputs)))
+    compile_model(model, config, steps, data.num_classes)
+    return {"train_images_per_s": _fit(model, config, data.x_train, y)}
+
+
+VARIANTS = {"harness": harness, "bare": bare, "seed": seed}

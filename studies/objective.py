@@ -1,0 +1,195 @@
+"""The study objective: one trial = one `train_and_evaluate` call logged as an MLflow child run.
+
+No second training loop: the trial's hooks wrap the matrix's `CellTracker` (same params, per-epoch
+metrics, artifacts and model as a cell) and add Optuna's per-epoch `report` / `should_prune`.
+
+States, the same in both stores:
+- COMPLETE: MLflow FINISHED, metric `objective` (+ `objective_1`), tag `optuna.state=COMPLETE`.
+- PRUNED: MLflow KILLED (stopped on purpose, not broken), tag `failure_reason=pruned at epoch k`.
+- FAIL: MLflow FAILED with `failure_reason`; the trial's user attr `failure_reason` holds it too.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmark import tracking
+from benchmark.cell import CellTracker, lineage_tags
+from benchmark.config import deep_merge
+from benchmark.errors import VitbenchError
+from benchmark.presets import Preset, resolve_config
+from studies.space import SearchSpace
+
+COST_METRICS = {"params": "params_total", "latency": "latency_batch1_ms"}
+
+
+class SurplusTrialError(VitbenchError):
+    """Another worker already started the last trial of the budget; this one is not run."""
+
+
+@dataclass
+class StudyContext:
+    """Everything a trial needs besides the trial itself."""
+
+    client: Any  # MlflowClient
+    experiment_id: str
+    parent_run_id: str
+    study_name: str
+    preset: Preset
+    model: str
+    seed: int
+    overrides: dict[str, Any]
+    space: SearchSpace
+    multi_objective: bool = False
+    cost: str = "params"
+    prune: bool = True
+    n_trials: int | None = None
+    quiet: bool = False
+    lost_runs_closed: set[int] = field(default_factory=set)
+
+
+class TrialHooks:
+    """TrialHooks = CellTracker + Optuna reporting (single objective only)."""
+
+    def __init__(self, tracker: CellTracker, trial, report: bool, prune: bool):
+        self.tracker, self.trial = tracker, trial
+        self.report, self.prune = report, prune
+        self.last_epoch, self.last_value = 0, float("nan")
+
+    def on_start(self, info) -> None:
+        self.tracker.on_start(info)
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        import optuna
+
+        self.tracker.on_epoch_end(epoch, metrics)
+        self.last_epoch, self.last_value = epoch, float(metrics["val_accuracy"])
+        if not self.report:
+            return
+        self.trial.report(self.last_value, epoch)
+        if self.prune and self.trial.should_prune():
+            raise optuna.TrialPruned(
+                f"pruned at epoch {epoch} (val_accuracy={self.last_value:.4f})"
+            )
+
+
+def check_budget(trial, n_trials: int | None) -> None:
+    """Exact totals across workers: a trial numbered after `n_trials` live-or-done trials is
+    surplus (two workers raced for the last slot) and is failed before any work."""
+    from optuna.trial import TrialState
+
+    if n_trials is None:
+        return
+    counted = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+    earlier = [
+        t for t in trial.study.get_trials(deepcopy=False, states=counted) if t.number < trial.number
+    ]
+    if len(earlier) >= n_trials:
+        raise SurplusTrialError(f"surplus trial: the study already has {n_trials} trials")
+
+
+def close_lost_run(ctx: StudyContext, trial) -> None:
+    """A retried trial (its worker died) left an MLflow run RUNNING forever: mark it FAILED."""
+    import warnings
+
+    from optuna.exceptions import ExperimentalWarning
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+    frozen = next(t for t in trial.study.get_trials(deepcopy=False) if t.number == trial.number)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        lost = RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
+    if lost is None or lost in ctx.lost_runs_closed:
+        return
+    ctx.lost_runs_closed.add(lost)
+    runs = tracking.find_runs(
+        ctx.client,
+        ctx.experiment_id,
+        f"tags.`optuna.study_name` = '{ctx.study_name}' and tags.`optuna.trial_number` = '{lost}'",
+    )
+    for run in runs:
+        if run.info.status == "RUNNING":
+            reason = f"worker lost (heartbeat stale); retried as trial {trial.number}"
+            ctx.client.set_tag(run.info.run_id, "failure_reason", reason)
+            ctx.client.set_tag(run.info.run_id, "optuna.state", "FAIL")
+            ctx.client.set_terminated(run.info.run_id, "FAILED")
+
+
+def _trial_tags(ctx: StudyContext, config, trial) -> dict[str, str]:
+    tags = lineage_tags(config, "trial")
+    tags.update(
+        {
+            "optuna.study_name": ctx.study_name,
+            "optuna.trial_number": str(trial.number),
+            "optuna.state": "RUNNING",
+        }
+    )
+    return tags
+
+
+def run_trial(ctx: StudyContext, trial) -> float | tuple[float, float]:
+    """Optuna objective body; exceptions propagate so Optuna records PRUNED / FAIL."""
+    import keras
+    import optuna
+
+    from benchmark.training import train_and_evaluate
+
+    check_budget(trial, ctx.n_trials)
+    close_lost_run(ctx, trial)
+    values = ctx.space.suggest(trial)
+    config = resolve_config(
+        ctx.preset, ctx.model, ctx.seed, deep_merge(ctx.overrides, ctx.space.overrides(values))
+    )
+    name = f"trial-{trial.number}-{ctx.study_name}"
+    run_id = tracking.create_run(
+        ctx.client, ctx.experiment_id, name, _trial_tags(ctx, config, trial), ctx.parent_run_id
+    )
+    trial.set_user_attr("mlflow_run_id", run_id)
+    tracker = CellTracker(ctx.client, run_id, config)
+    tracker.extra_params = {f"optuna.{k}": v for k, v in values.items()}
+    hooks = TrialHooks(tracker, trial, report=not ctx.multi_objective, prune=ctx.prune)
+    try:
+        result = train_and_evaluate(config, hooks)
+        objective = result.best_val_accuracy
+        extra = {"objective": objective}
+        outcome: float | tuple[float, float] = objective
+        if ctx.multi_objective:
+            cost = float(result.final_metrics()[COST_METRICS[ctx.cost]])
+            extra["objective_1"] = cost
+            outcome = (objective, cost)
+        tracker.writer.log(tags={"optuna.state": "COMPLETE"})
+        tracker.finish(result, extra)
+        return outcome
+    except optuna.TrialPruned as pruned:
+        tracker.writer.log(metrics={"objective": hooks.last_value}, tags={"optuna.state": "PRUNED"})
+        trial.set_user_attr("pruned_reason", str(pruned))
+        tracker.fail(str(pruned), status="KILLED")
+        raise
+    except KeyboardInterrupt:
+        tracker.writer.log(tags={"optuna.state": "FAIL"})
+        trial.set_user_attr("failure_reason", "interrupted (SIGTERM or Ctrl-C)")
+        tracker.fail("interrupted (SIGTERM or Ctrl-C)", status="KILLED")
+        raise
+    except Exception as exc:  # NaN loss, OOM, bad shapes: record, let the study go on
+        reason = str(exc) if isinstance(exc, VitbenchError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, VitbenchError):
+            traceback.print_exc()
+        trial.set_user_attr("failure_reason", reason[:2000])
+        tracker.writer.log(tags={"optuna.state": "FAIL"})
+        tracker.fail(reason)
+        raise
+    finally:
+        keras.backend.clear_session(free_memory=False)
+
+
+def objective_for(ctx: StudyContext):
+    def objective(trial):
+        try:
+            return run_trial(ctx, trial)
+        except SurplusTrialError as exc:
+            trial.set_user_attr("failure_reason", str(exc))
+            raise
+
+    return objective

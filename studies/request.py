@@ -1,0 +1,140 @@
+"""What one `vitbench study` invocation asks for: flags over an optional STUDY.yaml, resolved.
+
+Resolving validates everything (preset, base config, search space) before any store is touched,
+and `worker_args()` spells the same request out for `--workers 1` subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from benchmark.commands.options import overrides_from
+from benchmark.config import ConfigError, RunConfig, deep_merge, flatten, load_yaml_file
+from benchmark.presets import Preset
+from studies.runner import StudySettings
+from studies.space import SearchSpace
+
+STUDY_KEYS = {
+    "model", "preset", "trials", "space", "overrides", "study_name", "storage", "timeout",
+    "pruner", "multi_objective", "cost", "sampler_seed", "seed", "experiment", "workers",
+}  # fmt: skip
+
+
+def load_study_file(path: str | None) -> dict[str, Any]:
+    """STUDY.yaml: the same keys as the flags (snake_case), plus `overrides` and inline `space`."""
+    if not path:
+        return {}
+    data = load_yaml_file(path)
+    unknown = set(data) - STUDY_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown study keys {sorted(unknown)}; allowed: {sorted(STUDY_KEYS)}"
+        )
+    return data
+
+
+@dataclass
+class StudyRequest:
+    study_file: str | None
+    model: str
+    preset: Preset
+    seed: int
+    overrides: dict[str, Any]
+    base: RunConfig
+    space_source: Any
+    space: SearchSpace
+    workers: int
+    multi: bool
+    cost: str
+    settings: StudySettings
+    tracking_uri: str | None
+    experiment: str
+    export_best: str | None
+    heartbeat_interval: int | None
+    grace_period: int | None
+
+    @classmethod
+    def resolve(cls, flags: dict[str, Any]) -> StudyRequest:
+        from benchmark.presets import load_preset, resolve_config
+        from benchmark.store import DEFAULT_EXPERIMENT
+        from studies.space import load_space
+        from studies.storage import storage_url
+
+        spec = load_study_file(flags["study_file"])
+
+        def pick(key: str, default: Any = None) -> Any:
+            return flags[key] if flags.get(key) is not None else spec.get(key, default)
+
+        model = pick("model")
+        if not model:
+            raise ConfigError("--model: required (eanet, vit or vit_sl), as a flag or in the file")
+        trials = pick("trials")
+        if trials is None or int(trials) <= 0:
+            raise ConfigError(f"--trials: give a positive number of trials, got {trials}")
+        workers = int(pick("workers", 1))
+        if workers <= 0:
+            raise ConfigError(f"--workers: must be >= 1, got {workers}")
+        preset = load_preset(pick("preset", "demo"))
+        seed = int(pick("seed", 0))
+        overrides = deep_merge(spec.get("overrides") or {}, overrides_from(flags["settings"]))
+        base = resolve_config(preset, model, seed, overrides)  # validates the base config
+        space_source = pick("space")
+        space = load_space(space_source, base)
+        multi = bool(flags.get("multi_objective") or spec.get("multi_objective", False))
+        cost = pick("cost", "params")
+        name = pick("study_name") or f"{model}-{preset.name}" + (f"-mo-{cost}" if multi else "")
+        settings = StudySettings(
+            study_name=name,
+            storage_url=storage_url(pick("storage")),
+            directions=("maximize", "minimize") if multi else ("maximize",),
+            pruner=pick("pruner", "median"),
+            prune_below=flags.get("prune_below"),
+            sampler_seed=int(pick("sampler_seed", 0)),
+            n_trials=int(trials),
+            timeout=pick("timeout"),
+        )
+        return cls(
+            study_file=flags["study_file"], model=model, preset=preset, seed=seed,
+            overrides=overrides, base=base, space_source=space_source, space=space,
+            workers=workers, multi=multi, cost=cost, settings=settings,
+            tracking_uri=flags.get("tracking_uri"),
+            experiment=pick("experiment", DEFAULT_EXPERIMENT),
+            export_best=flags.get("export_best"),
+            heartbeat_interval=flags.get("heartbeat_interval"),
+            grace_period=flags.get("grace_period"),
+        )  # fmt: skip
+
+    def identity(self) -> dict[str, str]:
+        """What a study name is bound to (checked on resume)."""
+        return {
+            "vitbench.model": self.model,
+            "vitbench.preset": self.preset.name,
+            "vitbench.base_config_hash": self.base.config_hash(),
+            "vitbench.space": self.space.digest(),
+        }
+
+    def worker_args(self, tracking_uri: str) -> list[str]:
+        """The same study, spelled out fully (sampler seed and --workers added per worker)."""
+        s = self.settings
+        args = [self.study_file] if self.study_file else []
+        args += ["--model", self.model, "--trials", str(s.n_trials), "--preset", self.preset.name,
+                 "--storage", s.storage_url, "--study-name", s.study_name, "--seed", str(self.seed),
+                 "--tracking-uri", tracking_uri, "--experiment", self.experiment,
+                 "--cost", self.cost, "--pruner", s.pruner]  # fmt: skip
+        for key, value in flatten(self.overrides).items():
+            args += ["--set", f"{key}={json.dumps(value)}"]
+        optional = {
+            "--space": self.space_source if isinstance(self.space_source, str) else None,
+            "--timeout": s.timeout,
+            "--prune-below": s.prune_below,
+            "--heartbeat-interval": self.heartbeat_interval,
+            "--grace-period": self.grace_period,
+        }
+        for flag, value in optional.items():
+            if value is not None:
+                args += [flag, str(value)]
+        if self.multi:
+            args.append("--multi-objective")
+        return args

@@ -1,0 +1,213 @@
+"""Run (or join, or resume) a study: Optuna study + MLflow parent run + the worker loop.
+
+The study name is the identity: the same name on the same storage resumes it, and any process
+(here or on another machine) pointed at the same storage and tracking server joins it. The
+`--trials` budget is a total over all workers: COMPLETE + PRUNED trials count, FAILed ones are
+replaced (a dead worker's trial is re-queued by the heartbeat callback).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from benchmark import tracking
+from studies.objective import StudyContext, objective_for
+from studies.storage import redact
+
+POLL_S = 2.0
+
+
+@dataclass
+class StudySettings:
+    study_name: str
+    storage_url: str
+    directions: tuple[str, ...]
+    pruner: str = "median"
+    prune_below: float | None = None  # hidden: ThresholdPruner, for deterministic tests
+    sampler_seed: int | None = None
+    n_trials: int | None = None
+    timeout: float | None = None
+
+
+def make_pruner(name: str, prune_below: float | None = None):
+    import optuna
+
+    if prune_below is not None:
+        return optuna.pruners.ThresholdPruner(lower=prune_below)
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+def open_study(settings: StudySettings, storage):
+    """Create or load (`load_if_exists`) with a seeded TPE sampler."""
+    import optuna
+
+    multi = len(settings.directions) > 1
+    sampler = optuna.samplers.TPESampler(seed=settings.sampler_seed, multivariate=not multi)
+    pruner = (
+        optuna.pruners.NopPruner() if multi else make_pruner(settings.pruner, settings.prune_below)
+    )
+    try:
+        return optuna.create_study(
+            study_name=settings.study_name,
+            storage=storage,
+            sampler=sampler,
+            pruner=pruner,
+            directions=list(settings.directions),
+            load_if_exists=True,
+        )
+    except ValueError as exc:  # directions differ from the stored study
+        from benchmark.errors import ConfigError
+
+        raise ConfigError(f"study {settings.study_name!r}: {exc}") from None
+
+
+def check_identity(study, identity: dict[str, str]) -> None:
+    """A study name means one base config and one space: refuse to mix another into it."""
+    from benchmark.errors import ConfigError
+
+    stored = {k: study.user_attrs[k] for k in identity if k in study.user_attrs}
+    differs = {k: (stored[k], v) for k, v in identity.items() if k in stored and stored[k] != v}
+    if differs:
+        details = "; ".join(
+            f"{k}: study has {old}, this command {new}" for k, (old, new) in differs.items()
+        )
+        raise ConfigError(
+            f"study {study.study_name!r} was started with a different setup ({details}); "
+            "use the original --model/--preset/--set/--space, or a new --study-name"
+        )
+    for key, value in identity.items():
+        if key not in stored:
+            study.set_user_attr(key, value)
+
+
+def find_or_create_parent(
+    client, experiment_id: str, settings: StudySettings, tags: dict[str, str]
+) -> str:
+    """One parent per study name, reused on resume; concurrent creators converge on the oldest."""
+    query = (
+        f"tags.`vitbench.kind` = 'study' and tags.`vitbench.study_name` = '{settings.study_name}'"
+    )
+    existing = tracking.find_runs(client, experiment_id, query)
+    if not existing:
+        all_tags = {
+            "vitbench.kind": "study",
+            "vitbench.study_name": settings.study_name,
+            "vitbench.directions": ",".join(settings.directions),
+            "vitbench.storage": redact(settings.storage_url),
+            "git_commit": tracking.git_commit(),
+            **tags,
+        }
+        mine = tracking.create_run(client, experiment_id, f"study-{settings.study_name}", all_tags)
+        existing = tracking.find_runs(client, experiment_id, query)
+        oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
+        if oldest.info.run_id != mine:
+            client.delete_run(mine)
+        return oldest.info.run_id
+    oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
+    if oldest.info.status != "RUNNING":
+        client.update_run(oldest.info.run_id, status="RUNNING")
+    return oldest.info.run_id
+
+
+def _counts(study) -> dict[str, int]:
+    import warnings
+
+    from optuna.exceptions import ExperimentalWarning
+    from optuna.storages import fail_stale_trials
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        fail_stale_trials(study)  # a dead worker's trial -> FAIL + re-queued (WAITING)
+    counts: dict[str, int] = {}
+    for trial in study.get_trials(deepcopy=False):
+        counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+        if trial.state.name == "FAIL" and "failure_reason" in trial.user_attrs:
+            counts["ERROR"] = counts.get("ERROR", 0) + 1  # raised, not a lost worker
+    return counts
+
+
+def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print) -> None:
+    """Run trials one at a time until the study-wide budget is met (or the timeout passes).
+
+    A worker that sees the last trials running elsewhere waits for them: if their worker dies,
+    this one picks up the re-queued trial once the heartbeat grace period has passed."""
+    import optuna
+
+    done_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    callbacks = [] if ctx.quiet else [lambda _study, trial: echo(trial_line(trial).rstrip())]
+    if settings.n_trials is not None:
+        callbacks.append(optuna.study.MaxTrialsCallback(settings.n_trials, states=done_states))
+    deadline = time.monotonic() + settings.timeout if settings.timeout else None
+    waiting_logged = False
+    while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            echo(f"timeout ({settings.timeout:g} s) reached; stopping this worker")
+            return
+        counts = _counts(study)
+        done = counts.get("COMPLETE", 0) + counts.get("PRUNED", 0)
+        if settings.n_trials is not None and not counts.get("WAITING", 0):
+            if done >= settings.n_trials:
+                return
+            if counts.get("ERROR", 0) >= settings.n_trials:
+                echo(f"{counts['ERROR']} trials raised (the budget): stopping; see failure_reason")
+                return
+            busy = counts.get("RUNNING", 0)
+            if done + busy >= settings.n_trials:
+                if not waiting_logged:
+                    echo(f"waiting for {busy} running trial(s) of other workers")
+                    waiting_logged = True
+                time.sleep(POLL_S)
+                continue
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 1.0)
+        study.optimize(
+            objective_for(ctx),
+            n_trials=1,
+            timeout=remaining,
+            catch=(Exception,),
+            callbacks=callbacks,
+            gc_after_trial=True,
+        )
+
+
+def trial_line(trial) -> str:
+    """One line per finished trial: number, state, values, params, and why it stopped."""
+    values = trial.values if trial.values is not None else "-"
+    reason = trial.user_attrs.get("failure_reason") or trial.user_attrs.get("pruned_reason") or ""
+    return (
+        f"trial {trial.number}: {trial.state.name} values={values} params={trial.params} {reason}"
+    )
+
+
+def summarize(study, client, parent_run_id: str, echo=print) -> dict[str, Any]:
+    """Print the best trial (or the Pareto front) and record it on the parent run."""
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    counts = {s.name: sum(t.state == s for t in trials) for s in TrialState}
+    echo("trials: " + ", ".join(f"{k}={v}" for k, v in counts.items() if v))
+    completed = [t for t in trials if t.state == TrialState.COMPLETE]
+    if not completed:
+        echo("no COMPLETE trial yet")
+        return {"counts": counts}
+    if len(study.directions) > 1:
+        front = sorted(study.best_trials, key=lambda t: t.number)
+        echo(f"Pareto front ({len(front)} trials; maximise val accuracy, minimise cost):")
+        for t in front:
+            echo(f"  trial {t.number}: values={[round(v, 6) for v in t.values]} params={t.params}")
+        client.set_tag(
+            parent_run_id, "vitbench.pareto_trials", ",".join(str(t.number) for t in front)
+        )
+        return {"counts": counts, "pareto": [t.number for t in front]}
+    best = study.best_trial
+    echo(f"best trial {best.number}: objective={best.value:.6f} params={best.params}")
+    client.log_metric(parent_run_id, "best_objective", float(best.value))
+    client.set_tag(parent_run_id, "vitbench.best_trial", str(best.number))
+    for key, value in best.params.items():
+        client.set_tag(parent_run_id, f"best.{key}", str(value))
+    return {"counts": counts, "best": best.number}

@@ -1,0 +1,52 @@
+"""`vitbench perf` end to end at the smallest settings: every figure reaches the JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from benchmark.cli import cli
+
+HARNESS_KEYS = {
+    "train_images_per_s",
+    "tracking_ms_per_epoch",
+    "inference_images_per_s",
+    "latency_batch1_p50_ms",
+    "latency_batch1_p95_ms",
+    "flops_per_image",
+    "params_total",
+}
+
+
+def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "perf.json"
+    args = "perf --models eanet --recipes eanet --steps 2 --repeats 1 --batch-size 16 --depth 1"
+    args = [*args.split(), "--report-runs", "20", "--out", str(out)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+
+    assert figures["matmul_ceiling_flops_per_s"] > 0
+    (job,) = figures["jobs"]
+    assert job["depth"] == 1 and job["batch_size"] == 16
+    assert set(job["median"]) == {"harness", "bare", "seed"}
+    assert set(job["median"]["harness"]) >= HARNESS_KEYS
+    for key in ("overhead_ratio", "speedup_over_seed", "train_mfu", "inference_mfu"):
+        assert math.isfinite(job[key]) and job[key] > 0, key
+    harness = job["median"]["harness"]
+    assert job["overhead_ratio"] == pytest.approx(
+        harness["train_images_per_s"] / job["median"]["bare"]["train_images_per_s"]
+    )
+    assert figures["report"]["runs"] == 20 and figures["report"]["report_s"] > 0
+    assert (tmp_path / ".vitbench" / "perf-store" / "runs-20" / "populated").exists()
+    assert "h/bare" in result.output and "depth reduced to 1" in result.output
+
+
+def test_perf_rejects_unknown_recipe() -> None:
+    result = CliRunner().invoke(cli, ["perf", "--recipes", "nope"])
+    assert result.exit_code != 0

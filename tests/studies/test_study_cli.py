@@ -1,0 +1,161 @@
+"""`vitbench study` end to end in a subprocess: real training, real Optuna and MLflow stores.
+
+A ThresholdPruner above any accuracy (hidden `--prune-below 1.1`) makes pruning deterministic:
+every trial is pruned at epoch 1. Re-running the same study name then resumes it without
+pruning, reuses the parent run, and exports the best trial as a preset that resolves."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from benchmark.presets import load_preset, resolve_config
+from tests.studies.helpers import TINY_STUDY, local_client, local_storage, run_study, runs_of
+
+
+def _trials(cwd, name: str) -> list:
+    return optuna.load_study(study_name=name, storage=local_storage(cwd)).get_trials()
+
+
+def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
+    name = "eanet-tiny"
+    done = run_study([*TINY_STUDY, "--trials", "4", "--study-name", name, "--prune-below", "1.1"],
+                     tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    trials = _trials(tmp_path, name)
+    assert len(trials) == 4
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 4
+    assert all(sorted(t.intermediate_values) == [1] for t in trials)  # stopped after epoch 1
+
+    client = local_client(tmp_path)
+    (parent,) = runs_of(client, "study")
+    assert parent.data.tags["vitbench.study_name"] == name
+    assert parent.data.tags["vitbench.directions"] == "maximize"
+    children = runs_of(client, "trial")
+    assert len(children) == 4
+    by_number = {int(r.data.tags["optuna.trial_number"]): r for r in children}
+    for trial in trials:
+        run = by_number[trial.number]
+        tags = run.data.tags
+        assert tags["mlflow.parentRunId"] == parent.info.run_id
+        assert tags["optuna.study_name"] == name and tags["optuna.state"] == "PRUNED"
+        assert run.info.status == "KILLED" and tags["failure_reason"].startswith(
+            "pruned at epoch 1"
+        )
+        for key, value in trial.params.items():
+            assert run.data.params[f"optuna.{key}"] == str(value)
+            assert run.data.params[f"model.{key}" if key != "learning_rate"
+                                   else "train.learning_rate"] == str(value)  # fmt: skip
+        assert [m.step for m in client.get_metric_history(run.info.run_id, "val_accuracy")] == [1]
+
+    done = run_study([*TINY_STUDY, "--trials", "5", "--study-name", name, "--pruner", "none",
+                      "--export-best", "tuned"], tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    trials = _trials(tmp_path, name)
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 4 + [TrialState.COMPLETE]
+    assert len(runs_of(client, "study")) == 1  # the parent is reused on resume
+    children = {int(r.data.tags["optuna.trial_number"]): r for r in runs_of(client, "trial")}
+    assert sorted(children) == list(range(5))
+    run = children[4]
+    assert run.info.status == "FINISHED" and run.data.tags["optuna.state"] == "COMPLETE"
+    assert run.data.metrics["objective"] == trials[4].value
+    assert run.data.metrics["objective"] == run.data.metrics["best_val_accuracy"]
+    assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {
+        "config.yaml",
+        "history.csv",
+    }
+
+    best = trials[4]
+    assert f"best trial {best.number}" in done.stdout
+    preset = load_preset_in(tmp_path, "tuned")
+    exported = resolve_config(preset, None, 0)
+    trial_params = children[best.number].data.params
+    for key, value in exported.flatten().items():
+        if key != "preset":
+            assert trial_params[key] == str(value), key
+
+
+def load_preset_in(cwd, name: str):
+    """`load_preset` looks in ./.vitbench/presets of the working directory."""
+    import os
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return load_preset(name)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def in_process(tmp_path, monkeypatch):
+    """Invoke `vitbench study` in this process (no second TensorFlow start-up), in tmp_path."""
+    import signal
+
+    from click.testing import CliRunner
+
+    from benchmark.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def invoke(args: list[str]):
+        return CliRunner().invoke(cli, ["study", *args])
+
+    yield invoke
+    signal.signal(signal.SIGTERM, handler)  # the command turns SIGTERM into KeyboardInterrupt
+
+
+def test_study_file_multi_objective_prints_the_pareto_front(tmp_path, in_process) -> None:
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(
+        "model: eanet\npreset: smoke\ntrials: 2\nmulti_objective: true\n"
+        "overrides: {data: {synthetic_examples: 160}, train: {epochs: 1}}\n"
+    )
+    result = in_process([str(study_file)])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert "Pareto front" in result.output
+    study = optuna.load_study(study_name="eanet-smoke-mo-params", storage=local_storage(tmp_path))
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    client = local_client(tmp_path)
+    (parent,) = runs_of(client, "study")
+    assert parent.data.tags["vitbench.directions"] == "maximize,minimize"
+    for run in runs_of(client, "trial"):
+        assert run.data.params["data.synthetic_examples"] == "160"
+        assert run.data.metrics["objective_1"] == run.data.metrics["params_total"]
+        assert run.data.metrics["objective"] == run.data.metrics["best_val_accuracy"]
+
+
+def test_failed_trial_is_recorded_and_a_changed_setup_is_refused(tmp_path, in_process) -> None:
+    """A diverging trial (NaN loss) is FAIL in Optuna and FAILED in MLflow, with the reason; the
+    same study name with another base config is refused before any training."""
+    space = tmp_path / "nan.yaml"
+    space.write_text("eanet:\n  num_heads: [2]\n  learning_rate: [1.0e+12]\n")
+    args = [*TINY_STUDY, "--trials", "1", "--set", "train.epochs=1", "--space", str(space)]
+    result = in_process(args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    (failed,) = _trials(tmp_path, "eanet-smoke")
+    assert failed.state == TrialState.FAIL
+    assert "non-finite" in failed.user_attrs["failure_reason"]
+    (run,) = runs_of(local_client(tmp_path), "trial")
+    assert run.info.status == "FAILED" and run.data.tags["optuna.state"] == "FAIL"
+    assert "non-finite" in run.data.tags["failure_reason"]
+
+    result = in_process([*args, "--set", "model.depth=2"])
+    assert "was started with a different setup" in str(result.exception)
+    assert "base_config_hash" in str(result.exception)
+    assert len(_trials(tmp_path, "eanet-smoke")) == 1
+
+
+def test_unreachable_storage_is_a_clear_error_without_the_password() -> None:
+    from benchmark.config import ConfigError
+    from studies.storage import open_storage
+
+    url = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
+    with pytest.raises(ConfigError) as info:
+        open_storage(url)
+    assert "study storage postgresql+psycopg://nobody:***@127.0.0.1:1/none" in str(info.value)
+    assert "secret" not in str(info.value)
