@@ -16,7 +16,12 @@ COPY pyproject.toml README.md ./
 COPY benchmark ./benchmark
 COPY studies ./studies
 COPY reports ./reports
-RUN pip install ".[${VITBENCH_EXTRAS}]"
+# tensorflow-cpu (default) and tensorflow[and-cuda] (the gpu extra) ship the same module: for a GPU
+# build keep only the CUDA wheel.
+RUN pip install ".[${VITBENCH_EXTRAS}]" \
+    && case ",${VITBENCH_EXTRAS}," in *,gpu,*) \
+         pip uninstall -y tensorflow-cpu \
+         && pip install --force-reinstall --no-deps "tensorflow>=2.21" ;; esac
 
 USER vitbench
 # The Keras dataset cache is a named volume in docker-compose.yml; create it owned by the user

@@ -12,7 +12,7 @@ import click
 @click.command(name="perf")
 @click.option(
     "--models",
-    default="vit,vit_sl,eanet",
+    default="eanet",
     show_default=True,
     help="Models for the harness-vs-bare overhead (on --preset).",
 )
@@ -30,7 +30,7 @@ import click
 )
 @click.option("--batch-size", type=int, default=128, show_default=True)
 @click.option("--steps", type=int, default=3, show_default=True, help="Training steps per epoch.")
-@click.option("--repeats", type=int, default=3, show_default=True)
+@click.option("--repeats", type=int, default=2, show_default=True)
 @click.option(
     "--epochs",
     "measured_epochs",

@@ -45,15 +45,27 @@ def run(args, cwd, timeout=120):
 
 
 @pytest.mark.parametrize(("args", "expected"), CASES, ids=[" ".join(c[0]) for c in CASES])
-def test_bad_input_is_refused_before_any_run(args, expected, tmp_path):
-    done = run(
-        ["run", "--preset", "smoke", *args] if "--preset" not in args else ["run", *args], tmp_path
-    )
-    assert done.returncode != 0
+def test_bad_input_is_refused_before_any_run(args, expected, tmp_path, monkeypatch, capsys):
+    """In-process through the console entry point (same code path, no interpreter start-up)."""
+    from benchmark.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", *args] if "--preset" in args else ["run", "--preset", "smoke", *args]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code not in (0, None)
+    stderr = capsys.readouterr().err
     for fragment in expected:
-        assert fragment in done.stderr, (fragment, done.stderr)
-    assert "Traceback" not in done.stderr
+        assert fragment in stderr, (fragment, stderr)
+    assert "Traceback" not in stderr
     assert not (tmp_path / ".vitbench" / "mlflow.db").exists()
+
+
+def test_console_script_exits_non_zero_with_the_message(tmp_path):
+    """One case through a real process, to pin the exit status the shell sees."""
+    done = run(["run", "--preset", "smoke", "--models", "vitt"], tmp_path)
+    assert done.returncode == 2
+    assert "error: unknown model 'vitt'" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_yaml_syntax_error_reports_file_and_line(tmp_path):

@@ -1,0 +1,86 @@
+"""The report over runs made by the real `vitbench run` and `vitbench study` (not a fixture):
+table numbers equal those computed from MlflowClient, and every figure is embedded."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from mlflow import MlflowClient
+
+from reports.build import build_report
+from tests.matrix.helpers import vitbench_env
+from tests.reports.expected import finished_by_model, t_summary
+
+
+def _cli(args, cwd):
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmark", *args],
+        cwd=cwd,
+        env=vitbench_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def real_store(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("real-store")
+    common = ["--preset", "smoke", "--set", "data.synthetic_examples=160"]
+    _cli(["run", *common, "--models", "vit,eanet", "--seeds", "0,1", "--epochs", "2"], cwd)
+    _cli(
+        [
+            "study",
+            "--model",
+            "eanet",
+            "--trials",
+            "2",
+            *common,
+            "--set",
+            "train.epochs=2",
+            "--study-name",
+            "tiny",
+        ],
+        cwd,
+    )
+    return cwd, f"sqlite:///{(cwd / '.vitbench' / 'mlflow.db').resolve()}"
+
+
+def test_matrix_report_numbers_match_mlflow(real_store, tmp_path):
+    _, uri = real_store
+    client = MlflowClient(uri)
+    report = build_report(
+        tracking_uri=uri, latest=True, out_dir=tmp_path / "m", log_artifacts=False
+    )
+    (parent,) = client.search_runs(
+        [client.get_experiment_by_name("vitbench").experiment_id],
+        "tags.`vitbench.kind` = 'matrix'",
+    )
+    expected = finished_by_model(client, parent.info.run_id, "test_accuracy")
+    assert sorted(report.stats.index) == ["eanet", "vit"]
+    for model, per_seed in expected.items():
+        n, mean, std, lo, hi = t_summary(list(per_seed.values()))
+        row = report.stats.loc[model]
+        assert row["test_accuracy_n"] == n == 2
+        assert row["test_accuracy_mean"] == pytest.approx(mean, rel=1e-12)
+        assert row["test_accuracy_std"] == pytest.approx(std, rel=1e-12)
+        assert row["test_accuracy_ci_low"] == pytest.approx(lo, rel=1e-12)
+        assert row["test_accuracy_ci_high"] == pytest.approx(hi, rel=1e-12)
+    html = report.paths["html"].read_text()
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 3
+    assert "weak evidence" in report.paths["md"].read_text()  # n=2 seeds: no winner declared
+
+
+def test_study_report_from_a_real_study(real_store, tmp_path):
+    _, uri = real_store
+    report = build_report(
+        tracking_uri=uri, study="tiny", out_dir=tmp_path / "s", log_artifacts=False
+    )
+    md = report.paths["md"].read_text()
+    assert "tiny" in md
+    assert len(re.findall(r"!\[[^\]]*\]\(figures/", md)) >= 2
