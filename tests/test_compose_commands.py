@@ -6,14 +6,10 @@ commands are checked here: against the flags the CLI guarantees, and parsed by t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import click
 import pytest
 
-from tests.compose_file import COMPOSE_FILE, ENV_EXAMPLE, ROOT, interpolate, load, read_env_file
+from tests.compose_file import COMPOSE_FILE, ENV_EXAMPLE, interpolate, load, read_env_file
 
 # The flags the lead guarantees for each subcommand the stack uses.
 GUARANTEED_FLAGS = {
@@ -64,24 +60,6 @@ def test_commands_use_only_guaranteed_flags(service: str) -> None:
     assert len(args) == 2 * len(flags), "every flag takes exactly one value"
 
 
-def _cli_missing() -> bool:
-    """True while this checkout has no `benchmark/cli.py`.
-
-    An editable install elsewhere (another worktree) must not stand in for this checkout's CLI.
-    """
-    module = sys.modules.get("benchmark.cli")
-    if module is not None:
-        origin = getattr(module, "__file__", None)
-    else:
-        try:
-            spec = importlib.util.find_spec("benchmark.cli")
-        except (ModuleNotFoundError, ValueError):
-            return True
-        origin = spec.origin if spec else None
-    return origin is None or not Path(origin).resolve().is_relative_to(ROOT)
-
-
-@pytest.mark.xfail(_cli_missing(), strict=False, reason="CLI lands with the matrix")
 @pytest.mark.parametrize("service", sorted(COMMANDS))
 def test_commands_parse_with_the_real_cli(service: str) -> None:
     from benchmark.cli import cli
