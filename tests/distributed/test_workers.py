@@ -10,6 +10,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from tests.matrix.helpers import cell_runs, kill, start_vitbench
@@ -84,6 +85,7 @@ def _owner(tmp_path: Path, client: MlflowClient, experiment: str, count: int) ->
     raise LookupError
 
 
+@pytest.mark.slow
 def test_killed_worker_cell_is_completed_by_the_other(
     postgres_mlflow_server, postgres_url, tmp_path
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from tests.matrix.helpers import start_vitbench, wait_for_epoch
@@ -31,6 +32,7 @@ ARGS = [
 ]
 
 
+@pytest.mark.slow
 def test_server_outage_mid_matrix_loses_no_metric(tmp_path):
     workdir = tmp_path / "server"
     backend = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"

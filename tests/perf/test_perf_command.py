@@ -22,6 +22,7 @@ HARNESS_KEYS = {
 }
 
 
+@pytest.mark.slow
 def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "perf.json"

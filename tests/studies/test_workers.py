@@ -57,6 +57,7 @@ def _wait_for_reported_epoch(storage: str, process, timeout: float = 120.0) -> i
     raise AssertionError("no trial reported an epoch in time")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_a_killed_worker_s_trial_is_retried_by_heartbeat(tmp_path, postgres_url) -> None:
     args = [*TINY_STUDY, "--set", "train.epochs=30", "--trials", "1", "--pruner", "none",
