@@ -26,16 +26,15 @@ def _check_heads(hidden_dim: int | None, num_heads: int, key_dim: int | None) ->
     return hidden_dim // num_heads
 
 
-@keras.saving.register_keras_serializable(package="vitbench")
-class MultiHeadSelfAttention(layers.Layer):
-    """keras.layers.MultiHeadAttention applied as self-attention (query = key = value)."""
+class SelfAttentionBase(layers.Layer):
+    """Shared constructor arguments, config and shapes of MHSA and LSA (query = key = value)."""
 
     def __init__(
         self,
         hidden_dim: int,
         num_heads: int,
         key_dim: int | None = None,
-        dropout_rate=0.0,
+        dropout_rate: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -43,18 +42,7 @@ class MultiHeadSelfAttention(layers.Layer):
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.dropout_rate = dropout_rate
-        self.attention = layers.MultiHeadAttention(
-            num_heads=num_heads,
-            key_dim=_check_heads(hidden_dim, num_heads, key_dim),
-            dropout=dropout_rate,
-            name="mha",
-        )
-
-    def build(self, input_shape):
-        self.attention.build(input_shape, input_shape)
-
-    def call(self, x, training=None):
-        return self.attention(x, x, training=training)
+        self.head_dim = _check_heads(hidden_dim, num_heads, key_dim)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -71,7 +59,24 @@ class MultiHeadSelfAttention(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="vitbench")
-class LocalitySelfAttention(layers.Layer):
+class MultiHeadSelfAttention(SelfAttentionBase):
+    """keras.layers.MultiHeadAttention applied as self-attention (query = key = value)."""
+
+    def __init__(self, hidden_dim: int, num_heads: int, key_dim=None, dropout_rate=0.0, **kwargs):
+        super().__init__(hidden_dim, num_heads, key_dim, dropout_rate, **kwargs)
+        self.attention = layers.MultiHeadAttention(
+            num_heads=num_heads, key_dim=self.head_dim, dropout=dropout_rate, name="mha"
+        )
+
+    def build(self, input_shape):
+        self.attention.build(input_shape, input_shape)
+
+    def call(self, x, training=None):
+        return self.attention(x, x, training=training)
+
+
+@keras.saving.register_keras_serializable(package="vitbench")
+class LocalitySelfAttention(SelfAttentionBase):
     """LSA with the same projections (and parameter shapes) as MultiHeadAttention, a learnable
     temperature tau initialised to sqrt(key_dim) (one weight), and the diagonal masked out.
 
@@ -79,20 +84,8 @@ class LocalitySelfAttention(layers.Layer):
     MultiHeadAttention's private `_compute_attention`, whose signature changes between releases.
     """
 
-    def __init__(
-        self,
-        hidden_dim: int,
-        num_heads: int,
-        key_dim: int | None = None,
-        dropout_rate=0.0,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.hidden_dim = hidden_dim
-        self.num_heads = num_heads
-        self.key_dim = key_dim
-        self.dropout_rate = dropout_rate
-        self.head_dim = _check_heads(hidden_dim, num_heads, key_dim)
+    def __init__(self, hidden_dim: int, num_heads: int, key_dim=None, dropout_rate=0.0, **kwargs):
+        super().__init__(hidden_dim, num_heads, key_dim, dropout_rate, **kwargs)
         projection = (None, num_heads, self.head_dim)
         self.query_dense = layers.EinsumDense(
             "btd,dnh->btnh", projection, bias_axes="nh", name="query"
@@ -131,16 +124,3 @@ class LocalitySelfAttention(layers.Layer):
         weights = self.dropout(ops.softmax(scores, axis=-1), training=training)
         attended = ops.einsum("bnts,bsnh->btnh", weights, value)
         return self.output_dense(attended)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_dim=self.hidden_dim,
-            num_heads=self.num_heads,
-            key_dim=self.key_dim,
-            dropout_rate=self.dropout_rate,
-        )
-        return config
