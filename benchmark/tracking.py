@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
@@ -155,11 +154,6 @@ def find_runs(client: MlflowClient, experiment_id: str, filter_string: str) -> l
         token = page.token
         if not token:
             return runs
-
-
-def batch_metrics(metrics: dict[str, float], step: int) -> list[Metric]:
-    ts = now_ms()
-    return [Metric(k, float(v), ts, step) for k, v in metrics.items()]
 
 
 def write_json(path: Path, data: Any) -> None:

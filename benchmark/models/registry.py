@@ -21,7 +21,3 @@ MODELS: dict[str, ModelSpec] = {
     ),
     "eanet": ModelSpec("patch", "external", "EANet: External Attention (Guo et al., 2021)"),
 }
-
-
-def model_names() -> list[str]:
-    return list(MODELS)
