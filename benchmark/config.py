@@ -279,3 +279,14 @@ def load_yaml_file(path: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a YAML mapping at the top level")
     return data
+
+
+def load_yaml_keys(path: str, allowed: set[str], kind: str) -> dict[str, Any]:
+    """A YAML mapping whose top-level keys must come from `allowed` (experiment, study files)."""
+    data = load_yaml_file(path)
+    unknown = set(data) - allowed
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown {kind} keys {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
+    return data

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmark.commands.options import overrides_from
-from benchmark.config import ConfigError, RunConfig, deep_merge, flatten, load_yaml_file
+from benchmark.config import ConfigError, RunConfig, deep_merge, flatten, load_yaml_keys
 from benchmark.presets import Preset
 from studies.runner import StudySettings
 from studies.space import SearchSpace
@@ -26,13 +26,7 @@ def load_study_file(path: str | None) -> dict[str, Any]:
     """STUDY.yaml: the same keys as the flags (snake_case), plus `overrides` and inline `space`."""
     if not path:
         return {}
-    data = load_yaml_file(path)
-    unknown = set(data) - STUDY_KEYS
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown study keys {sorted(unknown)}; allowed: {sorted(STUDY_KEYS)}"
-        )
-    return data
+    return load_yaml_keys(path, STUDY_KEYS, "study")
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from benchmark.config import ConfigError, deep_merge, load_yaml_file, parse_override
+from benchmark.config import ConfigError, deep_merge, load_yaml_keys, parse_override
 
 
 def comma_list(value: str | None) -> list[str] | None:
@@ -36,13 +36,7 @@ EXPERIMENT_KEYS = {"preset", "presets", "models", "seeds", "datasets", "experime
 
 def load_experiment(path: str) -> dict[str, Any]:
     """An experiment file: which presets x datasets x models x seeds, plus config overrides."""
-    data = load_yaml_file(path)
-    unknown = set(data) - EXPERIMENT_KEYS
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown experiment keys {sorted(unknown)}; allowed: {sorted(EXPERIMENT_KEYS)}"
-        )
-    return data
+    return load_yaml_keys(path, EXPERIMENT_KEYS, "experiment")
 
 
 def sigterm_as_interrupt() -> None:

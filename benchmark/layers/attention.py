@@ -12,6 +12,8 @@ import math
 import keras
 from keras import layers, ops
 
+from benchmark.layers.checks import check_token_width
+
 
 def _check_heads(hidden_dim: int | None, num_heads: int, key_dim: int | None) -> int:
     if num_heads < 1:
@@ -100,10 +102,7 @@ class LocalitySelfAttention(SelfAttentionBase):
         self.dropout = layers.Dropout(dropout_rate)
 
     def build(self, input_shape):
-        if input_shape[-1] != self.hidden_dim:
-            raise ValueError(
-                f"hidden_dim={self.hidden_dim} does not match the token width {input_shape[-1]}"
-            )
+        check_token_width(self.hidden_dim, input_shape)
         for dense in (self.query_dense, self.key_dense, self.value_dense):
             dense.build(input_shape)
         self.output_dense.build((*input_shape[:-1], self.num_heads, self.head_dim))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from benchmark.layers.checks import check_token_width
+
 
 @keras.saving.register_keras_serializable(package="vitbench")
 class PositionEmbedding(layers.Layer):
@@ -21,10 +23,7 @@ class PositionEmbedding(layers.Layer):
             raise ValueError(
                 f"num_patches={self.num_patches} does not match the token count {input_shape[1]}"
             )
-        if input_shape[-1] != self.hidden_dim:
-            raise ValueError(
-                f"hidden_dim={self.hidden_dim} does not match the token width {input_shape[-1]}"
-            )
+        check_token_width(self.hidden_dim, input_shape)
         self.embeddings = self.add_weight(
             name="embeddings",
             shape=(self.num_patches, self.hidden_dim),

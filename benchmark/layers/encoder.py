@@ -9,6 +9,7 @@ import keras
 from keras import layers
 
 from benchmark.layers.attention import LocalitySelfAttention, MultiHeadSelfAttention
+from benchmark.layers.checks import check_token_width
 from benchmark.layers.external_attention import ExternalAttention
 from benchmark.layers.mlp import FeedForward
 
@@ -85,10 +86,7 @@ class EncoderBlock(layers.Layer):
         )
 
     def build(self, input_shape):
-        if input_shape[-1] != self.hidden_dim:
-            raise ValueError(
-                f"hidden_dim={self.hidden_dim} does not match the token width {input_shape[-1]}"
-            )
+        check_token_width(self.hidden_dim, input_shape)
         for layer in (self.attention_norm, self.attention_layer, self.mlp_norm, self.mlp):
             layer.build(input_shape)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from benchmark.layers.checks import check_token_width
+
 
 @keras.saving.register_keras_serializable(package="vitbench")
 class ExternalAttention(layers.Layer):
@@ -53,10 +55,7 @@ class ExternalAttention(layers.Layer):
         self.projection_dropout = layers.Dropout(projection_dropout_rate)
 
     def build(self, input_shape):
-        if input_shape[-1] != self.hidden_dim:
-            raise ValueError(
-                f"hidden_dim={self.hidden_dim} does not match the token width {input_shape[-1]}"
-            )
+        check_token_width(self.hidden_dim, input_shape)
         self.expand.build(input_shape)
         self.memory_key.build((None, None, None, self.head_dim))
         self.memory_value.build((None, None, None, self.memory_units))

@@ -1,4 +1,5 @@
-"""Run the real `vitbench run` in a subprocess, in its own working directory (its own store)."""
+"""Run the real `vitbench run` (or another subcommand) in a subprocess, in its own working
+directory (its own store)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def vitbench_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_vitbench(args: list[str], cwd: Path, timeout: float = 300, env=None):
+def run_vitbench(args: list[str], cwd: Path, timeout: float = 300, env=None, command="run"):
     return subprocess.run(
-        [sys.executable, "-m", "benchmark", "run", *args],
+        [sys.executable, "-m", "benchmark", command, *args],
         cwd=cwd,
         env=vitbench_env(env),
         capture_output=True,
@@ -43,9 +44,9 @@ def run_vitbench(args: list[str], cwd: Path, timeout: float = 300, env=None):
     )
 
 
-def start_vitbench(args: list[str], cwd: Path, env=None) -> subprocess.Popen:
+def start_vitbench(args: list[str], cwd: Path, env=None, command="run") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "benchmark", "run", *args],
+        [sys.executable, "-m", "benchmark", command, *args],
         cwd=cwd,
         env=vitbench_env(env),
         stdout=subprocess.PIPE,

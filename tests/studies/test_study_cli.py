@@ -11,7 +11,8 @@ import pytest
 from optuna.trial import TrialState
 
 from benchmark.presets import load_preset, resolve_config
-from tests.studies.helpers import TINY_STUDY, local_client, local_storage, run_study, runs_of
+from tests.matrix.helpers import local_client
+from tests.studies.helpers import TINY_STUDY, local_storage, run_study, runs_of
 
 
 def _trials(cwd, name: str) -> list:
