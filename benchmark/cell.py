@@ -59,6 +59,8 @@ class CellTracker:
         }
         tags = {
             **determinism.settings(),
+            "numerics.jit_compile": str(info.model.jit_compile).lower(),  # "auto" resolved
+            "numerics.compute_dtype": info.model.dtype_policy.compute_dtype,
             "dataset_digest": info.dataset_digest,
             "resumed_from_epoch": str(info.resumed_from_epoch),
         }

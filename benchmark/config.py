@@ -35,6 +35,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "augment.fill_mode": ("reflect", "constant", "nearest", "wrap"),
     "train.schedule": ("constant", "warmup_cosine"),
     "train.jit_compile": ("auto", "true", "false"),
+    "train.precision": ("float32", "mixed_float16", "mixed_bfloat16"),
 }
 
 
@@ -104,8 +105,9 @@ class TrainConfig:
     label_smoothing: float = 0.0
     schedule: str = "constant"
     warmup_fraction: float = 0.1
-    jit_compile: str = "auto"
+    jit_compile: str = "auto"  # "true" = XLA; TensorFlow refuses XLA under op determinism
     op_determinism: bool = True
+    precision: str = "float32"  # Keras dtype policy; mixed_* for GPUs (no gain on these CPUs)
 
 
 @dataclass(frozen=True)

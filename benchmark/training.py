@@ -192,7 +192,9 @@ def train_and_evaluate(
     data = dataset if dataset is not None else load_dataset(config.data)
     determinism.configure(config.seed, config.train.op_determinism)
     size = input_size(config)
-    model = build_classifier(config.model, size, data.channels, data.num_classes)
+    model = build_classifier(
+        config.model, size, data.channels, data.num_classes, config.train.precision
+    )
     batch = config.train.batch_size
     steps = steps_per_epoch(len(data.x_train), batch)
     compile_model(model, config, steps, data.num_classes)

@@ -76,6 +76,13 @@ def validate(config: RunConfig) -> None:
     for i, units in enumerate(m.head_units):
         _positive(f"model.head_units[{i}]", units)
 
+    if t.jit_compile == "true" and t.op_determinism:
+        raise ConfigError(
+            "train.jit_compile: 'true' (XLA) cannot run with train.op_determinism=true "
+            "(TensorFlow disables XLA under op determinism); set train.op_determinism=false "
+            "or train.jit_compile to 'auto' or 'false'"
+        )
+
     size = input_size(config)
     if size % m.patch_size:
         raise ConfigError(

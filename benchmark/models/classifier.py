@@ -9,6 +9,7 @@ from keras import layers
 from benchmark.config import ModelConfig
 from benchmark.layers import EncoderBlock, PatchTokenizer, PositionEmbedding, ShiftedPatchTokenizer
 from benchmark.layers.mlp import activation_fn
+from benchmark.models.precision import dtype_policy
 from benchmark.models.registry import MODELS
 
 
@@ -22,8 +23,22 @@ def build_tokenizer(config: ModelConfig, tokenizer: str) -> layers.Layer:
     raise ValueError(f"tokenizer={tokenizer!r} is not one of patch, shifted_patch")
 
 
-def build_classifier(config: ModelConfig, image_size: int, channels: int, num_classes: int):
-    """A functional keras.Model from raw (already normalised) images to class logits."""
+def build_classifier(
+    config: ModelConfig,
+    image_size: int,
+    channels: int,
+    num_classes: int,
+    precision: str = "float32",
+):
+    """A functional keras.Model from raw (already normalised) images to class logits.
+
+    Under a mixed `precision` the layers compute in float16/bfloat16 with float32 variables; the
+    logits stay float32 so softmax and the loss are computed at full precision."""
+    with dtype_policy(precision):
+        return _build(config, image_size, channels, num_classes)
+
+
+def _build(config: ModelConfig, image_size: int, channels: int, num_classes: int):
     spec = MODELS[config.name]
     tokenizer = config.tokenizer or spec.tokenizer
     attention = config.attention or spec.attention
@@ -66,5 +81,5 @@ def build_classifier(config: ModelConfig, image_size: int, channels: int, num_cl
         )
         if config.head_dropout_rate:
             x = layers.Dropout(config.head_dropout_rate, name=f"head_dropout_{index}")(x)
-    logits = layers.Dense(num_classes, name="logits")(x)
+    logits = layers.Dense(num_classes, name="logits", dtype="float32")(x)
     return keras.Model(inputs, logits, name=config.name)

@@ -118,7 +118,9 @@ def _setup(config: RunConfig, data: ImageDataset):
 
     determinism.configure(config.seed, config.train.op_determinism)  # same numerics as harness
     size = input_size(config)
-    network = build_classifier(config.model, size, data.channels, data.num_classes)
+    network = build_classifier(
+        config.model, size, data.channels, data.num_classes, config.train.precision
+    )
     steps = steps_per_epoch(len(data.x_train), config.train.batch_size)
     return network, size, steps, one_hot(data.y_train, data.num_classes)
 

@@ -47,6 +47,7 @@ SECTION_FIELDS = {
         "jit_compile",
         "label_smoothing",
         "op_determinism",
+        "precision",
     ],
 }
 

@@ -91,6 +91,9 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
             "backend",
         ):
             assert tags.get(key), key
+        assert tags["determinism.op_determinism"] == "true"  # the smoke preset's default
+        assert tags["numerics.jit_compile"] == "false"  # what "auto"/"false" resolved to
+        assert tags["numerics.compute_dtype"] == "float32"
         expected = resolve_config("smoke", tags["model"], int(tags["seed"]), OVERRIDES)
         assert tags["config_hash"] == expected.config_hash()
         for key, value in expected.flatten().items():
