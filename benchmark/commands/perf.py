@@ -47,6 +47,12 @@ import click
     "keeps the default run to minutes); 'preset' = the preset's own depth.",
 )
 @click.option(
+    "--xla/--no-xla",
+    default=True,
+    show_default=True,
+    help="Also time the harness with XLA (train.jit_compile=true) on the overhead jobs.",
+)
+@click.option(
     "--report-runs",
     type=int,
     default=1000,
@@ -61,7 +67,7 @@ import click
 )
 @click.option("--log-mlflow", is_flag=True, help="Log the figures to MLflow (vitbench-perf).")
 @click.option("--tracking-uri", help="MLflow URI for --log-mlflow [default: local store].")
-def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs, depth,
+def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs, depth, xla,
             report_runs, out, log_mlflow, tracking_uri) -> None:  # fmt: skip
     """Training/inference throughput, overhead vs bare model.fit, speed-up over the seeds, MFU,
     report time. Defaults take several minutes on 2 CPU cores."""
@@ -89,7 +95,7 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
     settings = PerfSettings(
         models=tuple(comma_list(models)), preset=preset, recipes=recipe_list,
         batch_size=batch_size, steps=steps, repeats=repeats, measured_epochs=measured_epochs,
-        depth=depth, report_runs=report_runs,
+        depth=depth, xla=xla, report_runs=report_runs,
     )  # fmt: skip
     figures = run_suite(settings, echo=lambda line: click.echo(line, err=True))
     write_json(figures, out)

@@ -18,12 +18,14 @@ def render(figures: dict[str, Any]) -> str:
     lines = [
         f"vitbench perf: batch {s['batch_size']}, {s['steps']} steps/epoch, "
         f"{s['measured_epochs']} timed epoch(s) after 1 warm-up, {s['repeats']} repeats "
-        f"(variants alternated), {figures['environment']['cpu_count']} CPU cores; medians.",
+        f"(variants alternated), {figures['environment']['cpu_count']} CPU cores; medians, "
+        "ratios paired per repeat.",
         f"data: {figures['conventions']['data']}; "
         f"matmul ceiling {figures['matmul_ceiling_flops_per_s'] / 1e9:.1f} GFLOP/s (float32).",
         "",
-        f"{'job':<18}{'preset':<23}{'depth':>5}{'px':>4} {'harness':>8}{'bare':>8}{'seed':>8}"
-        f"{'h/bare':>8}{'h/seed':>8}{'MFU':>7}{'inf/s':>8}{'p50ms':>7}{'p95ms':>7}{'trk ms':>7}",
+        f"{'job':<18}{'preset':<23}{'depth':>5}{'px':>4} {'harness':>8}{'bare':>8}{'xla':>8}"
+        f"{'seed':>8}{'h/bare':>8}{'xla/h':>7}{'h/seed':>8}{'bound':>7}{'MFU':>7}{'inf/s':>8}"
+        f"{'p50ms':>7}{'p95ms':>7}{'trk ms':>7}",
     ]
     for job in figures["jobs"]:
         med = job["median"]
@@ -33,9 +35,12 @@ def render(figures: dict[str, Any]) -> str:
             f"{job['job']:<18}{job['preset']:<23}{depth:>5}{job['input_size']:>4} "
             f"{h['train_images_per_s']:>8.1f}"
             f"{_fmt(med.get('bare', {}).get('train_images_per_s'), '8.1f'):>8}"
+            f"{_fmt(med.get('xla', {}).get('train_images_per_s'), '8.1f'):>8}"
             f"{_fmt(med.get('seed', {}).get('train_images_per_s'), '8.1f'):>8}"
             f"{_fmt(job.get('overhead_ratio'), '.3f'):>8}"
+            f"{_fmt(job.get('xla_ratio'), '.2f'):>7}"
             f"{_fmt(job.get('speedup_over_seed'), '.2f'):>8}"
+            f"{_fmt(job.get('input_path_bound'), '.2f'):>7}"
             f"{100 * job['train_mfu']:>6.1f}%{h['inference_images_per_s']:>8.0f}"
             f"{h['latency_batch1_p50_ms']:>7.1f}{h['latency_batch1_p95_ms']:>7.1f}"
             f"{h['tracking_ms_per_epoch']:>7.1f}"
@@ -43,8 +48,10 @@ def render(figures: dict[str, Any]) -> str:
     rep = figures["report"]
     lines += [
         "",
-        "train images/s; h/bare = overhead ratio (target >= 0.97); h/seed = speed-up over the "
-        "keras-io formulation (target >= 1.3); MFU = 3 x forward FLOPs x img/s / ceiling.",
+        "train images/s; h/bare = overhead ratio (target >= 0.97); xla/h = XLA over the default "
+        "compile mode; h/seed = speed-up over the keras-io formulation (target >= 1.3); bound = "
+        "the most an input pipeline can win over the seed (its augmentation share); MFU = 3 x "
+        "forward FLOPs x img/s / ceiling.",
         f"report for {rep['runs']} runs: {rep['report_s']:.2f} s (target < 10 s).",
     ]
     if s["depth"] is not None:
@@ -59,7 +66,8 @@ def flat_metrics(figures: dict[str, Any]) -> dict[str, float]:
         name = job["job"].replace("@", ".")
         for variant, values in job["median"].items():
             out.update({f"{name}.{variant}.{k}": float(v) for k, v in values.items()})
-        for key in ("overhead_ratio", "speedup_over_seed", "train_mfu", "inference_mfu"):
+        for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "input_path_bound",
+                    "train_mfu", "inference_mfu"):  # fmt: skip
             if key in job:
                 out[f"{name}.{key}"] = float(job[key])
     out.update({k: float(v) for k, v in figures["report"].items()})

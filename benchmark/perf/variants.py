@@ -4,8 +4,11 @@
   throwaway MLflow store and a checkpoint folder, reading its own per-epoch `train_images_per_s`;
 - bare: the same `build_classifier` + `compile_model`, `model.fit` on in-memory normalised arrays,
   no augmentation, no callbacks but an epoch clock;
+- xla: the harness again with `train.jit_compile=true` (op determinism off, which XLA needs): the
+  compile mode measured against the default ("auto", which resolves to no XLA under determinism);
 - seed: the keras-io formulation: `keras.Sequential([Normalization, (Resizing), RandomFlip,
-  RandomRotation, (RandomContrast), RandomZoom])` in front of the same network, `fit` on raw arrays.
+  RandomRotation, (RandomContrast), RandomZoom])` in front of the same network, `fit` on raw arrays;
+  it also times that augmentation block alone, which bounds what any input pipeline can win.
 All skip epoch 1 (tracing/compilation) and time from epoch begin to the end of the training steps.
 """
 
@@ -100,6 +103,12 @@ def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     }
 
 
+def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
+    """The harness with XLA; op determinism is switched back on by the next variant's setup."""
+    train = {"jit_compile": "true", "op_determinism": False}
+    return {"train_images_per_s": harness(config.replace(train=train), data)["train_images_per_s"]}
+
+
 def _fit(model, config: RunConfig, x: np.ndarray, y: np.ndarray) -> float:
     clock = EpochClock(len(x))
     model.fit(
@@ -162,10 +171,28 @@ def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     from benchmark.training import compile_model
 
     network, size, steps, y = _setup(config, data)
+    augmentation = seed_augmentation(config, data, size)
+    augment_ms = _augmentation_ms(augmentation, data.x_train, config.train.batch_size)
     inputs = keras.Input(data.x_train.shape[1:])
-    model = keras.Model(inputs, network(seed_augmentation(config, data, size)(inputs)))
+    model = keras.Model(inputs, network(augmentation(inputs)))
     compile_model(model, config, steps, data.num_classes)
-    return {"train_images_per_s": _fit(model, config, data.x_train, y)}
+    rate = _fit(model, config, data.x_train, y)
+    return {"train_images_per_s": rate, "augment_ms_per_batch": augment_ms}
 
 
-VARIANTS = {"harness": harness, "bare": bare, "seed": seed}
+def _augmentation_ms(augmentation: keras.Sequential, images: np.ndarray, batch: int) -> float:
+    """Median ms of the seed's augmentation block alone on one training batch (compiled)."""
+    import tensorflow as tf
+
+    step = tf.function(lambda x: augmentation(x, training=True))
+    x = tf.constant(images[:batch])
+    step(x).numpy()  # trace
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        step(x).numpy()
+        times.append(1000 * (time.perf_counter() - start))
+    return median(times)
+
+
+VARIANTS = {"harness": harness, "bare": bare, "xla": xla, "seed": seed}

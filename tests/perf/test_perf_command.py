@@ -35,17 +35,21 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
     assert figures["matmul_ceiling_flops_per_s"] > 0
     (job,) = figures["jobs"]
     assert job["depth"] == 1 and job["batch_size"] == 16
-    assert set(job["median"]) == {"harness", "bare", "seed"}
+    assert set(job["median"]) == {"harness", "bare", "xla", "seed"}
     assert set(job["median"]["harness"]) >= HARNESS_KEYS
-    for key in ("overhead_ratio", "speedup_over_seed", "train_mfu", "inference_mfu"):
+    for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "input_path_bound",
+                "train_mfu", "inference_mfu"):  # fmt: skip
         assert math.isfinite(job[key]) and job[key] > 0, key
-    harness = job["median"]["harness"]
+    (harness,), (bare,) = job["samples"]["harness"], job["samples"]["bare"]
     assert job["overhead_ratio"] == pytest.approx(
-        harness["train_images_per_s"] / job["median"]["bare"]["train_images_per_s"]
+        harness["train_images_per_s"] / bare["train_images_per_s"]
     )
+    assert job["input_path_bound"] >= 1.0
+    assert job["samples"]["seed"][0]["augment_ms_per_batch"] > 0
     assert figures["report"]["runs"] == 20 and figures["report"]["report_s"] > 0
     assert (tmp_path / ".vitbench" / "perf-store" / "runs-20" / "populated").exists()
-    assert "h/bare" in result.output and "depth reduced to 1" in result.output
+    assert "h/bare" in result.output and "xla/h" in result.output
+    assert "depth reduced to 1" in result.output
 
 
 def test_perf_rejects_unknown_recipe() -> None:

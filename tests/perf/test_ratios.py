@@ -1,0 +1,35 @@
+"""Paired ratios and the input-path bound: the arithmetic behind the perf table's verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmark.perf.suite import input_path_bound, paired_ratio, paired_ratios
+
+
+def _rates(*values: float) -> list[dict]:
+    return [{"train_images_per_s": v} for v in values]
+
+
+def test_paired_ratio_cancels_drift_that_a_ratio_of_medians_keeps() -> None:
+    # The machine slows down 2x between repeats; within each pair harness is 0.98 x bare.
+    harness, bare = _rates(98.0, 49.0, 98.0), _rates(100.0, 50.0, 100.0)
+    assert paired_ratios(harness, bare) == pytest.approx([0.98, 0.98, 0.98])
+    assert paired_ratio(harness, bare) == pytest.approx(0.98)
+    # Drift that lands on one variant only in one repeat moves a single pair, not the median.
+    harness = _rates(98.0, 49.0, 98.0, 30.0, 98.0)
+    bare = _rates(100.0, 50.0, 100.0, 100.0, 100.0)
+    assert paired_ratio(harness, bare) == pytest.approx(0.98)
+
+
+def test_paired_ratio_needs_one_sample_per_repeat_on_both_sides() -> None:
+    with pytest.raises(ValueError):
+        paired_ratios(_rates(1.0, 2.0), _rates(1.0))
+
+
+def test_input_path_bound_is_step_time_over_step_time_without_augmentation() -> None:
+    # 128 images at 64 img/s = 2000 ms per step, 500 ms of it augmentation: at most 2000/1500.
+    assert input_path_bound(64.0, 500.0, 128) == pytest.approx(4 / 3)
+    # Augmentation 37 ms of a ~1.3 s step (the small-dataset ViT here): at most ~1.03x.
+    assert input_path_bound(98.5, 37.0, 128) == pytest.approx(1.0293, abs=1e-3)
+    assert input_path_bound(64.0, 0.0, 128) == pytest.approx(1.0)
