@@ -8,7 +8,7 @@
   compile mode measured against the default ("auto", which resolves to no XLA under determinism);
 - seed: the keras-io formulation: `keras.Sequential([Normalization, (Resizing), RandomFlip,
   RandomRotation, (RandomContrast), RandomZoom])` in front of the same network, `fit` on raw arrays;
-  it also times that augmentation block alone, which bounds what any input pipeline can win.
+  it also times that augmentation block alone (what moving it off the step can win at most).
 All skip epoch 1 (tracing/compilation) and time from epoch begin to the end of the training steps.
 """
 

@@ -37,14 +37,14 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
     assert job["depth"] == 1 and job["batch_size"] == 16
     assert set(job["median"]) == {"harness", "bare", "xla", "seed"}
     assert set(job["median"]["harness"]) >= HARNESS_KEYS
-    for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "input_path_bound",
+    for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "augmentation_bound",
                 "train_mfu", "inference_mfu"):  # fmt: skip
         assert math.isfinite(job[key]) and job[key] > 0, key
     (harness,), (bare,) = job["samples"]["harness"], job["samples"]["bare"]
     assert job["overhead_ratio"] == pytest.approx(
         harness["train_images_per_s"] / bare["train_images_per_s"]
     )
-    assert job["input_path_bound"] >= 1.0
+    assert job["augmentation_bound"] >= 1.0
     assert job["samples"]["seed"][0]["augment_ms_per_batch"] > 0
     assert figures["report"]["runs"] == 20 and figures["report"]["report_s"] > 0
     assert (tmp_path / ".vitbench" / "perf-store" / "runs-20" / "populated").exists()

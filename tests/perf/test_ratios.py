@@ -1,10 +1,10 @@
-"""Paired ratios and the input-path bound: the arithmetic behind the perf table's verdicts."""
+"""Paired ratios and the augmentation bound: the arithmetic behind the perf table's verdicts."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmark.perf.suite import input_path_bound, paired_ratio, paired_ratios
+from benchmark.perf.suite import augmentation_bound, paired_ratio, paired_ratios
 
 
 def _rates(*values: float) -> list[dict]:
@@ -27,9 +27,9 @@ def test_paired_ratio_needs_one_sample_per_repeat_on_both_sides() -> None:
         paired_ratios(_rates(1.0, 2.0), _rates(1.0))
 
 
-def test_input_path_bound_is_step_time_over_step_time_without_augmentation() -> None:
+def test_augmentation_bound_is_step_time_over_step_time_without_it() -> None:
     # 128 images at 64 img/s = 2000 ms per step, 500 ms of it augmentation: at most 2000/1500.
-    assert input_path_bound(64.0, 500.0, 128) == pytest.approx(4 / 3)
+    assert augmentation_bound(64.0, 500.0, 128) == pytest.approx(4 / 3)
     # Augmentation 37 ms of a ~1.3 s step (the small-dataset ViT here): at most ~1.03x.
-    assert input_path_bound(98.5, 37.0, 128) == pytest.approx(1.0293, abs=1e-3)
-    assert input_path_bound(64.0, 0.0, 128) == pytest.approx(1.0)
+    assert augmentation_bound(98.5, 37.0, 128) == pytest.approx(1.0293, abs=1e-3)
+    assert augmentation_bound(64.0, 0.0, 128) == pytest.approx(1.0)
