@@ -132,6 +132,7 @@ def summarise(job: Job, config, size: int, ceiling: float) -> dict[str, Any]:
         if numerator in job.samples and denominator in job.samples:
             out[key] = paired_ratio(job.samples[numerator], job.samples[denominator])
             out[f"{key}_samples"] = paired_ratios(job.samples[numerator], job.samples[denominator])
+            out[f"{key}_best"] = best_ratio(job.samples[numerator], job.samples[denominator])
     if "seed" in job.samples:
         batch = config.train.batch_size
         bounds = [
@@ -159,6 +160,14 @@ def paired_ratios(numerators: list[dict], denominators: list[dict]) -> list[floa
 
 def paired_ratio(numerators: list[dict], denominators: list[dict]) -> float:
     return median(paired_ratios(numerators, denominators))
+
+
+def best_ratio(numerators: list[dict], denominators: list[dict]) -> float:
+    """Ratio of each variant's fastest sample: contention on a shared machine only slows a
+    sample down, so the best of N approximates the uncontended speed (robust to slow phases that
+    a median of few repeats is not)."""
+    key = "train_images_per_s"
+    return ratio(max(a[key] for a in numerators), max(b[key] for b in denominators))
 
 
 def augmentation_bound(seed_images_per_s: float, augment_ms: float, batch: int) -> float:
@@ -195,7 +204,8 @@ CONVENTIONS = {
     "no augmentation, no callbacks but an epoch clock",
     "xla": "the harness with train.jit_compile=true (XLA; op determinism off, as XLA requires)",
     "seed": "keras-io formulation: keras.Sequential augmentation in the model, fit on raw arrays",
-    "ratios": "median over repeats of the ratio of two variants timed back to back (paired)",
+    "ratios": "median over repeats of the ratio of two variants timed back to back (paired); "
+    "*_best: ratio of the two variants' fastest samples",
     "augmentation_bound": "seed step time / (seed step time - its augmentation block's time): the "
     "speed-up over the seed that moving its augmentation compute off the step can give at most",
     "flops": "analytic forward FLOPs (2 per MAC, matmuls/einsums only); training = 3 x forward",

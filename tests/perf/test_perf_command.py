@@ -45,10 +45,11 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
         harness["train_images_per_s"] / bare["train_images_per_s"]
     )
     assert job["augmentation_bound"] >= 1.0
+    assert job["overhead_ratio_best"] == pytest.approx(job["overhead_ratio"])  # one repeat
     assert job["samples"]["seed"][0]["augment_ms_per_batch"] > 0
     assert figures["report"]["runs"] == 20 and figures["report"]["report_s"] > 0
     assert (tmp_path / ".vitbench" / "perf-store" / "runs-20" / "populated").exists()
-    assert "h/bare" in result.output and "xla/h" in result.output
+    assert "h/bare" in result.output and "xla/h" in result.output and "best of N" in result.output
     assert "depth reduced to 1" in result.output
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.perf.suite import augmentation_bound, paired_ratio, paired_ratios
+from benchmark.perf.suite import augmentation_bound, best_ratio, paired_ratio, paired_ratios
 
 
 def _rates(*values: float) -> list[dict]:
@@ -33,3 +33,11 @@ def test_augmentation_bound_is_step_time_over_step_time_without_it() -> None:
     # Augmentation 37 ms of a ~1.3 s step (the small-dataset ViT here): at most ~1.03x.
     assert augmentation_bound(98.5, 37.0, 128) == pytest.approx(1.0293, abs=1e-3)
     assert augmentation_bound(64.0, 0.0, 128) == pytest.approx(1.0)
+
+
+def test_best_ratio_compares_fastest_samples_so_slow_phases_drop_out() -> None:
+    # A slow phase (0.7x) hit bare in repeat 1 and harness in repeat 2: the medians of two
+    # paired ratios swing either way, the fastest samples give the true 0.98.
+    harness, bare = _rates(98.0, 68.6), _rates(70.0, 100.0)
+    assert best_ratio(harness, bare) == pytest.approx(0.98)
+    assert paired_ratios(harness, bare) == pytest.approx([1.4, 0.686])
