@@ -53,6 +53,11 @@ import click
     help="Also time the harness with XLA (train.jit_compile=true) on the overhead jobs.",
 )
 @click.option(
+    "--stream",
+    is_flag=True,
+    help="Also time bare fit fed as one repeated tf.data stream (Keras' array adapter isolated).",
+)
+@click.option(
     "--report-runs",
     type=int,
     default=1000,
@@ -68,7 +73,7 @@ import click
 @click.option("--log-mlflow", is_flag=True, help="Log the figures to MLflow (vitbench-perf).")
 @click.option("--tracking-uri", help="MLflow URI for --log-mlflow [default: local store].")
 def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs, depth, xla,
-            report_runs, out, log_mlflow, tracking_uri) -> None:  # fmt: skip
+            stream, report_runs, out, log_mlflow, tracking_uri) -> None:  # fmt: skip
     """Training/inference throughput, overhead vs bare model.fit, speed-up over the seeds, MFU,
     report time. Defaults take several minutes on 2 CPU cores."""
     from benchmark.commands.options import comma_list
@@ -95,7 +100,7 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
     settings = PerfSettings(
         models=tuple(comma_list(models)), preset=preset, recipes=recipe_list,
         batch_size=batch_size, steps=steps, repeats=repeats, measured_epochs=measured_epochs,
-        depth=depth, xla=xla, report_runs=report_runs,
+        depth=depth, xla=xla, stream=stream, report_runs=report_runs,
     )  # fmt: skip
     figures = run_suite(settings, echo=lambda line: click.echo(line, err=True))
     write_json(figures, out)

@@ -26,6 +26,7 @@ class PerfSettings:
     measured_epochs: int = 1
     depth: int | None = 2  # reduced depth, labelled in the table and the JSON; None = preset's
     xla: bool = True  # also time the harness with XLA on the overhead jobs
+    stream: bool = False  # also time bare fed through one tf.data stream
     report_runs: int = 1000
     report_root: str = str(Path(".vitbench") / "perf-store")
 
@@ -43,7 +44,7 @@ class Job:
 
 def plan_jobs(settings: PerfSettings) -> list[Job]:
     """Overhead jobs (harness vs bare) per model; a recipe adds `seed` to its job."""
-    overhead = ["harness", "bare", "xla"] if settings.xla else ["harness", "bare"]
+    overhead = ["harness", "bare"] + ["stream"] * settings.stream + ["xla"] * settings.xla
     jobs = {m: Job(m, settings.preset, m, list(overhead)) for m in settings.models}
     for recipe in settings.recipes:
         if recipe not in RECIPES:
@@ -147,6 +148,7 @@ def summarise(job: Job, config, size: int, ceiling: float) -> dict[str, Any]:
 PAIRED_RATIOS = (
     ("overhead_ratio", "harness", "bare"),
     ("xla_ratio", "xla", "harness"),
+    ("stream_ratio", "harness", "stream"),
     ("speedup_over_seed", "harness", "seed"),
 )
 
@@ -202,6 +204,7 @@ CONVENTIONS = {
     "harness": "benchmark.training.train_and_evaluate + CellTracker on a throwaway sqlite store",
     "bare": "same build_classifier + compile_model, model.fit on normalised in-memory arrays, "
     "no augmentation, no callbacks but an epoch clock",
+    "stream": "bare, but the arrays fed as one repeated tf.data stream (not Keras' array adapter)",
     "xla": "the harness with train.jit_compile=true (XLA; op determinism off, as XLA requires)",
     "seed": "keras-io formulation: keras.Sequential augmentation in the model, fit on raw arrays",
     "ratios": "median over repeats of the ratio of two variants timed back to back (paired); "

@@ -10,6 +10,7 @@ TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 10.0}
 BEST_LABELS = (
     ("overhead_ratio_best", "h/bare"),
     ("xla_ratio_best", "xla/h"),
+    ("stream_ratio_best", "h/stream"),
     ("speedup_over_seed_best", "h/seed"),
 )
 
@@ -53,6 +54,10 @@ def render(figures: dict[str, Any]) -> str:
     lines += ["", "best of N (fastest sample of each variant; slow phases of a shared machine "
               "only ever slow a sample down):"]  # fmt: skip
     for job in figures["jobs"]:
+        if "stream_ratio" in job:
+            stream_rate = job["median"]["stream"]["train_images_per_s"]
+            lines.append(f"  {job['job']:<18}stream {stream_rate:.1f} img/s median, "
+                         f"h/stream paired {job['stream_ratio']:.3f}")  # fmt: skip
         best = [f"{label} {job[key]:.3f}" for key, label in BEST_LABELS if key in job]
         lines.append(f"  {job['job']:<18}" + ", ".join(best))
     rep = figures["report"]
@@ -78,6 +83,7 @@ def flat_metrics(figures: dict[str, Any]) -> dict[str, float]:
             out.update({f"{name}.{variant}.{k}": float(v) for k, v in values.items()})
         for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "augmentation_bound",
                     "overhead_ratio_best", "xla_ratio_best", "speedup_over_seed_best",
+                    "stream_ratio", "stream_ratio_best",
                     "train_mfu", "inference_mfu"):  # fmt: skip
             if key in job:
                 out[f"{name}.{key}"] = float(job[key])

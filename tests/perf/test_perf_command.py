@@ -27,6 +27,7 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "perf.json"
     args = "perf --models eanet --recipes eanet --steps 2 --repeats 1 --batch-size 16 --depth 1"
+    args += " --stream"
     args = [*args.split(), "--report-runs", "20", "--out", str(out)]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -35,10 +36,10 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
     assert figures["matmul_ceiling_flops_per_s"] > 0
     (job,) = figures["jobs"]
     assert job["depth"] == 1 and job["batch_size"] == 16
-    assert set(job["median"]) == {"harness", "bare", "xla", "seed"}
+    assert set(job["median"]) == {"harness", "bare", "stream", "xla", "seed"}
     assert set(job["median"]["harness"]) >= HARNESS_KEYS
-    for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "augmentation_bound",
-                "train_mfu", "inference_mfu"):  # fmt: skip
+    for key in ("overhead_ratio", "xla_ratio", "stream_ratio", "speedup_over_seed",
+                "augmentation_bound", "train_mfu", "inference_mfu"):  # fmt: skip
         assert math.isfinite(job[key]) and job[key] > 0, key
     (harness,), (bare,) = job["samples"]["harness"], job["samples"]["bare"]
     assert job["overhead_ratio"] == pytest.approx(
