@@ -122,7 +122,7 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     clock = EpochClock(len(x))
     model.fit(
         batches.repeat().prefetch(tf.data.AUTOTUNE), steps_per_epoch=steps,
-        epochs=config.train.epochs, callbacks=[clock], verbose=0,
+        epochs=config.train.epochs, callbacks=[clock], shuffle=False, verbose=0,
     )  # fmt: skip
     keras.backend.clear_session()
     return {"train_images_per_s": median(clock.rates[1:])}
