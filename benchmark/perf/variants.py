@@ -110,13 +110,10 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     Keras' array adapter: separates what the feed costs from what the harness adds."""
     import tensorflow as tf
 
-    from benchmark.augment import Normalizer
     from benchmark.training import compile_model
 
     model, size, steps, y = _setup(config, data)
-    x = Normalizer(data.x_train)(data.x_train)
-    if size != data.image_size:
-        x = keras.ops.convert_to_numpy(keras.ops.image.resize(x, (size, size)))
+    x = _normalised_arrays(data, size)
     compile_model(model, config, steps, data.num_classes)
     batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.train.batch_size)
     clock = EpochClock(len(x))
@@ -161,15 +158,22 @@ def _setup(config: RunConfig, data: ImageDataset):
 
 def bare(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """Same network and compile, `fit` on normalised (resized) in-memory arrays."""
-    from benchmark.augment import Normalizer
     from benchmark.training import compile_model
 
     model, size, steps, y = _setup(config, data)
+    x = _normalised_arrays(data, size)
+    compile_model(model, config, steps, data.num_classes)
+    return {"train_images_per_s": _fit(model, config, x, y)}
+
+
+def _normalised_arrays(data: ImageDataset, size: int) -> np.ndarray:
+    """The training images as the harness's model sees them, minus augmentation."""
+    from benchmark.augment import Normalizer
+
     x = Normalizer(data.x_train)(data.x_train)
     if size != data.image_size:
         x = keras.ops.convert_to_numpy(keras.ops.image.resize(x, (size, size)))
-    compile_model(model, config, steps, data.num_classes)
-    return {"train_images_per_s": _fit(model, config, x, y)}
+    return x
 
 
 def seed_augmentation(config: RunConfig, data: ImageDataset, size: int) -> keras.Sequential:
