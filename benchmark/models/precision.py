@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+from benchmark.config import CHOICES
+
+PRECISIONS = CHOICES["train.precision"]
 
 
 @contextmanager

@@ -6,13 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from benchmark.perf.suite import RATIOS
+
 TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 10.0}
-BEST_LABELS = (
-    ("overhead_ratio_best", "h/bare"),
-    ("xla_ratio_best", "xla/h"),
-    ("stream_ratio_best", "h/stream"),
-    ("speedup_over_seed_best", "h/seed"),
-)
+RATIO_KEYS = tuple(k for key, *_ in RATIOS for k in (key, f"{key}_best"))
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -59,7 +56,7 @@ def render(figures: dict[str, Any]) -> str:
     lines += ["", "best of N (fastest sample of each variant; slow phases of a shared machine "
               "only ever slow a sample down):"]  # fmt: skip
     for job in figures["jobs"]:
-        best = [f"{label} {job[key]:.3f}" for key, label in BEST_LABELS if key in job]
+        best = [f"{label} {job[f'{key}_best']:.3f}" for key, *_, label in RATIOS if key in job]
         lines.append(f"  {job['job']:<18}" + ", ".join(best))
     rep = figures["report"]
     lines += [
@@ -82,10 +79,7 @@ def flat_metrics(figures: dict[str, Any]) -> dict[str, float]:
         name = job["job"].replace("@", ".")
         for variant, values in job["median"].items():
             out.update({f"{name}.{variant}.{k}": float(v) for k, v in values.items()})
-        for key in ("overhead_ratio", "xla_ratio", "speedup_over_seed", "augmentation_bound",
-                    "overhead_ratio_best", "xla_ratio_best", "speedup_over_seed_best",
-                    "stream_ratio", "stream_ratio_best",
-                    "train_mfu", "inference_mfu"):  # fmt: skip
+        for key in (*RATIO_KEYS, "augmentation_bound", "train_mfu", "inference_mfu"):
             if key in job:
                 out[f"{name}.{key}"] = float(job[key])
     out.update({k: float(v) for k, v in figures["report"].items()})

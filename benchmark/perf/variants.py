@@ -116,13 +116,9 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     x = _normalised_arrays(data, size)
     compile_model(model, config, steps, data.num_classes)
     batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.train.batch_size)
-    clock = EpochClock(len(x))
-    model.fit(
-        batches.repeat().prefetch(tf.data.AUTOTUNE), steps_per_epoch=steps,
-        epochs=config.train.epochs, callbacks=[clock], shuffle=False, verbose=0,
-    )  # fmt: skip
-    keras.backend.clear_session()
-    return {"train_images_per_s": median(clock.rates[1:])}
+    batches = batches.repeat().prefetch(tf.data.AUTOTUNE)
+    rate = _fit(model, config, len(x), x=batches, steps_per_epoch=steps, shuffle=False)
+    return {"train_images_per_s": rate}
 
 
 def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
@@ -131,12 +127,10 @@ def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     return {"train_images_per_s": harness(config.replace(train=train), data)["train_images_per_s"]}
 
 
-def _fit(model, config: RunConfig, x: np.ndarray, y: np.ndarray) -> float:
-    clock = EpochClock(len(x))
-    model.fit(
-        x, y, batch_size=config.train.batch_size, epochs=config.train.epochs,
-        callbacks=[clock], verbose=0,
-    )  # fmt: skip
+def _fit(model, config: RunConfig, images: int, **feed: Any) -> float:
+    """`model.fit` with only an epoch clock; `feed` is arrays + batch size, or a stream."""
+    clock = EpochClock(images)
+    model.fit(**feed, epochs=config.train.epochs, callbacks=[clock], verbose=0)
     keras.backend.clear_session()
     return median(clock.rates[1:])
 
@@ -163,7 +157,8 @@ def bare(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     model, size, steps, y = _setup(config, data)
     x = _normalised_arrays(data, size)
     compile_model(model, config, steps, data.num_classes)
-    return {"train_images_per_s": _fit(model, config, x, y)}
+    rate = _fit(model, config, len(x), x=x, y=y, batch_size=config.train.batch_size)
+    return {"train_images_per_s": rate}
 
 
 def _normalised_arrays(data: ImageDataset, size: int) -> np.ndarray:
@@ -205,7 +200,8 @@ def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     inputs = keras.Input(data.x_train.shape[1:])
     model = keras.Model(inputs, network(augmentation(inputs)))
     compile_model(model, config, steps, data.num_classes)
-    rate = _fit(model, config, data.x_train, y)
+    x = data.x_train
+    rate = _fit(model, config, len(x), x=x, y=y, batch_size=config.train.batch_size)
     return {"train_images_per_s": rate, "augment_ms_per_batch": augment_ms}
 
 
