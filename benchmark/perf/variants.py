@@ -1,6 +1,6 @@
 """One timed repeat of each variant; all share config, data, batch size and epoch clock.
 
-- harness: `train_and_evaluate` (what `vitbench run` calls) with a `CellTracker` writing to a
+- harness: `train_and_evaluate` (what `vitbench run` calls) with a `CellTracker` writing to one
   throwaway MLflow store and a checkpoint folder, reading its own per-epoch `train_images_per_s`;
 - bare: the same `build_classifier` + `compile_model`, `model.fit` on in-memory normalised arrays,
   no augmentation, no callbacks but an epoch clock;
@@ -16,6 +16,7 @@ All skip epoch 1 (tracing/compilation) and time from epoch begin to the end of t
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from pathlib import Path
@@ -77,6 +78,13 @@ class TimedHooks:
         self.epoch_hook_s.append(time.perf_counter() - start)
 
 
+@functools.cache
+def _throwaway_store() -> str:
+    """One SQLite MLflow store per perf process, as `vitbench run` keeps one store: the schema
+    is created once, not before every harness sample."""
+    return f"sqlite:///{Path(tempfile.mkdtemp(prefix='vitbench-perf-')) / 'mlflow.db'}"
+
+
 def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """`train_and_evaluate` with tracking on, as a matrix cell runs it."""
     from mlflow.tracking import MlflowClient
@@ -85,13 +93,13 @@ def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     from benchmark.cell import CellTracker, lineage_tags
     from benchmark.training import train_and_evaluate
 
-    folder = Path(tempfile.mkdtemp(prefix="vitbench-perf-"))
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    uri = _throwaway_store()
     client = MlflowClient(uri)
     experiment_id = tracking.get_experiment_id(client, "perf", uri)
     run_id = tracking.create_run(client, experiment_id, "perf", lineage_tags(config, "cell"))
     hooks = TimedHooks(CellTracker(client, run_id, config))
-    result = train_and_evaluate(config, hooks, folder / "checkpoint", dataset=data)
+    checkpoint = Path(tempfile.mkdtemp(prefix="vitbench-perf-checkpoint-"))  # fresh: no resume
+    result = train_and_evaluate(config, hooks, checkpoint, dataset=data)
     keras.backend.clear_session()
     steady = [h["train_images_per_s"] for h in result.history[1:]]
     return {
