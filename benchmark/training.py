@@ -132,7 +132,12 @@ class EpochObserver(keras.callbacks.Callback):
         self.train_count, self.checkpoint_dir = train_count, checkpoint_dir
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = self.train_end = time.perf_counter()
+        self.epoch_start = time.perf_counter()
+        self.first_step = self.train_end = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.first_step is None:  # once per epoch: the feed's iterator is ready
+            self.first_step = time.perf_counter()
 
     def on_test_begin(self, logs=None):
         self.train_end = time.perf_counter()
@@ -145,10 +150,14 @@ class EpochObserver(keras.callbacks.Callback):
                 f"loss became non-finite at epoch {epoch + 1} (loss={logs.get('loss')}); "
                 "lower train.learning_rate"
             )
-        train_seconds = max(self.train_end - self.epoch_start, 1e-9)
+        train_end = self.train_end or now  # no validation pass: training ran to the epoch's end
+        train_seconds = max(train_end - self.epoch_start, 1e-9)
         metrics = {k: float(v) for k, v in logs.items()}
         metrics["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
         metrics["epoch_time_s"] = now - self.epoch_start
+        # Epoch begin -> first step: a per-epoch fixed cost of the input feed (Keras rebuilds the
+        # iterator of a finite dataset every epoch), part of train_images_per_s.
+        metrics["epoch_setup_s"] = (self.first_step or train_end) - self.epoch_start
         metrics["train_images_per_s"] = self.train_count / train_seconds
         self.run.history.append({"epoch": epoch + 1, **metrics})
         if self.checkpoint_dir is not None:

@@ -53,10 +53,24 @@ def render(figures: dict[str, Any]) -> str:
         rate = job["median"]["stream"]["train_images_per_s"]
         lines.append(f"{job['job']}: stream (bare fed as one tf.data stream) {rate:.1f} img/s, "
                      f"h/stream {job['stream_ratio']:.3f}")  # fmt: skip
+    lines += ["", "per-epoch feed setup (epoch begin -> first step, median s) and paired ratios of "
+              "the steps alone and of a full epoch (that setup once per epoch of the recipe's "
+              "real length):"]  # fmt: skip
+    for job in figures["jobs"]:
+        setups = ", ".join(
+            f"{variant} {values['epoch_setup_s']:.2f}" for variant, values in job["median"].items()
+        )
+        paired = [
+            f"{label} {job[key]:.3f}"
+            for key, _, _, label, figure in RATIOS
+            if key in job and figure != "train_images_per_s"
+        ]
+        lines.append(f"  {job['job']:<18}setup s: {setups}")
+        lines.append(f"  {'':<18}{', '.join(paired)} ({job['full_epoch_images']:,} images/epoch)")
     lines += ["", "best of N (fastest sample of each variant; slow phases of a shared machine "
               "only ever slow a sample down):"]  # fmt: skip
     for job in figures["jobs"]:
-        best = [f"{label} {job[f'{key}_best']:.3f}" for key, *_, label in RATIOS if key in job]
+        best = [f"{label} {job[f'{key}_best']:.3f}" for key, _, _, label, _ in RATIOS if key in job]
         lines.append(f"  {job['job']:<18}" + ", ".join(best))
     rep = figures["report"]
     lines += [

@@ -45,22 +45,38 @@ def random_dataset(
 
 
 class EpochClock(keras.callbacks.Callback):
-    """Images/s per epoch, measured like `EpochObserver`: epoch begin -> end of training steps."""
+    """Per epoch, measured like `EpochObserver`: images/s from epoch begin to the end of the
+    training steps, the feed's setup (epoch begin -> first step) and images/s of the steps alone."""
 
     def __init__(self, images: int):
         super().__init__()
-        self.images, self.rates = images, []
+        self.images, self.rates, self.setups, self.step_rates = images, [], [], []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.start = self.end = None
+        self.first_step = self.end = None
         self.start = time.perf_counter()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.first_step is None:
+            self.first_step = time.perf_counter()
 
     def on_test_begin(self, logs=None):
         self.end = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         end = self.end or time.perf_counter()
+        first_step = self.first_step or end
         self.rates.append(self.images / max(end - self.start, 1e-9))
+        self.setups.append(first_step - self.start)
+        self.step_rates.append(self.images / max(end - first_step, 1e-9))
+
+    def figures(self) -> dict[str, float]:
+        """Medians over the steady epochs (epoch 1 traces the step function)."""
+        return {
+            "train_images_per_s": median(self.rates[1:]),
+            "step_images_per_s": median(self.step_rates[1:]),
+            "epoch_setup_s": median(self.setups[1:]),
+        }
 
 
 class TimedHooks:
@@ -101,9 +117,13 @@ def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     checkpoint = Path(tempfile.mkdtemp(prefix="vitbench-perf-checkpoint-"))  # fresh: no resume
     result = train_and_evaluate(config, hooks, checkpoint, dataset=data)
     keras.backend.clear_session()
-    steady = [h["train_images_per_s"] for h in result.history[1:]]
+    steady = result.history[1:]
+    images = len(data.x_train)
+    steps_s = [images / h["train_images_per_s"] - h["epoch_setup_s"] for h in steady]
     return {
-        "train_images_per_s": median(steady),
+        "train_images_per_s": median([h["train_images_per_s"] for h in steady]),
+        "step_images_per_s": median([images / max(s, 1e-9) for s in steps_s]),
+        "epoch_setup_s": median([h["epoch_setup_s"] for h in steady]),
         "tracking_ms_per_epoch": 1000 * median(hooks.epoch_hook_s),
         "inference_images_per_s": result.inference_images_per_s,
         "latency_batch1_p50_ms": result.latency_batch1_ms,
@@ -125,22 +145,22 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     compile_model(model, config, steps, data.num_classes)
     batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.train.batch_size)
     batches = batches.repeat().prefetch(tf.data.AUTOTUNE)
-    rate = _fit(model, config, len(x), x=batches, steps_per_epoch=steps, shuffle=False)
-    return {"train_images_per_s": rate}
+    return _fit(model, config, len(x), x=batches, steps_per_epoch=steps, shuffle=False)
 
 
 def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """The harness with XLA; op determinism is switched back on by the next variant's setup."""
     train = {"jit_compile": "true", "op_determinism": False}
-    return {"train_images_per_s": harness(config.replace(train=train), data)["train_images_per_s"]}
+    figures = harness(config.replace(train=train), data)
+    return {k: figures[k] for k in ("train_images_per_s", "step_images_per_s", "epoch_setup_s")}
 
 
-def _fit(model, config: RunConfig, images: int, **feed: Any) -> float:
+def _fit(model, config: RunConfig, images: int, **feed: Any) -> dict[str, float]:
     """`model.fit` with only an epoch clock; `feed` is arrays + batch size, or a stream."""
     clock = EpochClock(images)
     model.fit(**feed, epochs=config.train.epochs, callbacks=[clock], verbose=0)
     keras.backend.clear_session()
-    return median(clock.rates[1:])
+    return clock.figures()
 
 
 def _setup(config: RunConfig, data: ImageDataset):
@@ -165,8 +185,7 @@ def bare(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     model, size, steps, y = _setup(config, data)
     x = _normalised_arrays(data, size)
     compile_model(model, config, steps, data.num_classes)
-    rate = _fit(model, config, len(x), x=x, y=y, batch_size=config.train.batch_size)
-    return {"train_images_per_s": rate}
+    return _fit(model, config, len(x), x=x, y=y, batch_size=config.train.batch_size)
 
 
 def _normalised_arrays(data: ImageDataset, size: int) -> np.ndarray:
@@ -209,8 +228,8 @@ def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     model = keras.Model(inputs, network(augmentation(inputs)))
     compile_model(model, config, steps, data.num_classes)
     x = data.x_train
-    rate = _fit(model, config, len(x), x=x, y=y, batch_size=config.train.batch_size)
-    return {"train_images_per_s": rate, "augment_ms_per_batch": augment_ms}
+    figures = _fit(model, config, len(x), x=x, y=y, batch_size=config.train.batch_size)
+    return {**figures, "augment_ms_per_batch": augment_ms}
 
 
 def _augmentation_ms(augmentation: keras.Sequential, images: np.ndarray, batch: int) -> float:

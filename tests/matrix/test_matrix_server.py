@@ -21,6 +21,7 @@ EPOCH_METRICS = (
     "val_top5_accuracy",
     "learning_rate",
     "epoch_time_s",
+    "epoch_setup_s",
     "train_images_per_s",
 )
 FINAL_METRICS = (
@@ -102,6 +103,9 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
         for key in EPOCH_METRICS:
             history = client.get_metric_history(run_id, key)
             assert sorted(m.step for m in history) == [1, 2], key
+        setup = {m.step: m.value for m in client.get_metric_history(run_id, "epoch_setup_s")}
+        epoch = {m.step: m.value for m in client.get_metric_history(run_id, "epoch_time_s")}
+        assert all(0.0 <= setup[step] < epoch[step] for step in (1, 2)), (setup, epoch)
         for key in FINAL_METRICS:
             assert key in run.data.metrics, key
         assert 0.0 <= run.data.metrics["test_accuracy"] <= 1.0

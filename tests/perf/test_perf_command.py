@@ -39,6 +39,7 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
     assert set(job["median"]) == {"harness", "bare", "stream", "xla", "seed"}
     assert set(job["median"]["harness"]) >= HARNESS_KEYS
     for key in ("overhead_ratio", "xla_ratio", "stream_ratio", "speedup_over_seed",
+                "speedup_over_seed_steps", "speedup_over_seed_full_epoch",
                 "augmentation_bound", "train_mfu", "inference_mfu"):  # fmt: skip
         assert math.isfinite(job[key]) and job[key] > 0, key
     (harness,), (bare,) = job["samples"]["harness"], job["samples"]["bare"]
@@ -46,10 +47,22 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
         harness["train_images_per_s"] / bare["train_images_per_s"]
     )
     assert job["augmentation_bound"] >= 1.0
+    (seed,) = job["samples"]["seed"]
+    for sample in (harness, bare, seed):  # the steps alone are faster than the whole epoch
+        assert (
+            sample["epoch_setup_s"] >= 0
+            and sample["step_images_per_s"] >= sample["train_images_per_s"]
+        )
+    assert job["full_epoch_images"] == 40_000
+    assert job["speedup_over_seed_full_epoch"] == pytest.approx(
+        (seed["epoch_setup_s"] + 40_000 / seed["step_images_per_s"])
+        / (harness["epoch_setup_s"] + 40_000 / harness["step_images_per_s"])
+    )
     assert job["overhead_ratio_best"] == pytest.approx(job["overhead_ratio"])  # one repeat
     assert job["samples"]["seed"][0]["augment_ms_per_batch"] > 0
     assert figures["report"]["runs"] == 20 and figures["report"]["report_s"] > 0
     assert (tmp_path / ".vitbench" / "perf-store" / "runs-20" / "populated").exists()
+    assert "setup s: harness" in result.output and "h/seed full epoch" in result.output
     assert "h/bare" in result.output and "xla/h" in result.output and "best of N" in result.output
     assert "depth reduced to 1" in result.output
 

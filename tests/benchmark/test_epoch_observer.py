@@ -1,0 +1,41 @@
+"""EpochObserver splits each epoch's training time into the feed's setup and the steps."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+
+from benchmark.training import EpochObserver, _RunState
+
+PAUSE_S = 0.3
+
+
+class Pauses(keras.callbacks.Callback):
+    """Runs after the observer: a pause at epoch begin (before the first step) and one before
+    every later step; only the first belongs to the epoch's setup."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        time.sleep(PAUSE_S)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch > 0:
+            time.sleep(PAUSE_S)
+
+
+def test_epoch_setup_is_epoch_begin_to_first_step_of_every_epoch():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((12, 4), "float32"), np.zeros((12, 2), "float32")
+    run = _RunState(hash="h", history=[])
+    observer = EpochObserver(run, hooks=None, train_count=12, checkpoint_dir=None)
+    model.fit(x, y, batch_size=4, epochs=2, callbacks=[observer, Pauses()], verbose=0)
+
+    assert [h["epoch"] for h in run.history] == [1, 2]
+    for epoch in run.history:
+        # one epoch-begin pause, not the two pauses before steps 2 and 3
+        assert PAUSE_S <= epoch["epoch_setup_s"] < 2 * PAUSE_S, epoch
+        assert epoch["epoch_time_s"] >= 3 * PAUSE_S
+        train_s = 12 / epoch["train_images_per_s"]
+        assert epoch["epoch_setup_s"] < train_s <= epoch["epoch_time_s"]
