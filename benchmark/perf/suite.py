@@ -230,8 +230,9 @@ CONVENTIONS = {
     "seed": "keras-io formulation: keras.Sequential augmentation in the model, fit on raw arrays",
     "ratios": "median over repeats of the ratio of two variants timed back to back (paired); "
     "*_best: ratio of the two variants' fastest samples",
-    "epoch_setup_s": "epoch begin -> first training step: the feed's per-epoch start (Keras "
-    "creates a new iterator over a finite dataset, e.g. in-memory arrays, every epoch)",
+    "epoch_setup_s": "epoch begin -> first training step: the feed's per-epoch start (over a "
+    "finite dataset, e.g. in-memory arrays, Keras tears down the previous epoch's iterator and "
+    "creates a new one there)",
     "step_images_per_s": "images / (first training step -> end of the training steps)",
     "full_epoch_images_per_s": "projected: full_epoch_images / (epoch_setup_s + full_epoch_images "
     "/ step_images_per_s), the recipe's real epoch length (perf's epochs are a few steps)",

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmark.perf.suite import RATIOS
+from benchmark.perf.suite import EPOCH, RATIOS
 
 TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 10.0}
 RATIO_KEYS = tuple(k for key, *_ in RATIOS for k in (key, f"{key}_best"))
@@ -63,7 +63,7 @@ def render(figures: dict[str, Any]) -> str:
         paired = [
             f"{label} {job[key]:.3f}"
             for key, _, _, label, figure in RATIOS
-            if key in job and figure != "train_images_per_s"
+            if key in job and figure != EPOCH
         ]
         lines.append(f"  {job['job']:<18}setup s: {setups}")
         lines.append(f"  {'':<18}{', '.join(paired)} ({job['full_epoch_images']:,} images/epoch)")
