@@ -224,7 +224,7 @@ CONVENTIONS = {
     "(epoch begin -> end of training steps); validation and per-epoch hooks excluded",
     "harness": "benchmark.training.train_and_evaluate + CellTracker on a throwaway sqlite store",
     "bare": "same build_classifier + compile_model, model.fit on normalised in-memory arrays, "
-    "no augmentation, no callbacks but an epoch clock",
+    "no augmentation, no callbacks but the harness's EpochObserver as clock",
     "stream": "bare, but the arrays fed as one repeated tf.data stream (not Keras' array adapter)",
     "xla": "the harness with train.jit_compile=true (XLA; op determinism off, as XLA requires)",
     "seed": "keras-io formulation: keras.Sequential augmentation in the model, fit on raw arrays",

@@ -1,9 +1,10 @@
-"""One timed repeat of each variant; all share config, data, batch size and epoch clock.
+"""One timed repeat of each variant; all share config, data, batch size and the harness's clock
+(`EpochObserver`: epoch begin, first step, end of the training steps).
 
 - harness: `train_and_evaluate` (what `vitbench run` calls) with a `CellTracker` writing to one
   throwaway MLflow store and a checkpoint folder, reading its own per-epoch `train_images_per_s`;
 - bare: the same `build_classifier` + `compile_model`, `model.fit` on in-memory normalised arrays,
-  no augmentation, no callbacks but an epoch clock;
+  no augmentation, no callbacks but that clock;
 - stream (`--stream`): bare, but the same arrays fed as one repeated tf.data stream, which shows
   what Keras' array adapter costs on its own;
 - xla: the harness again with `train.jit_compile=true` (op determinism off, which XLA needs): the
@@ -44,41 +45,6 @@ def random_dataset(
     return ImageDataset("random-uint8", xt, yt, xv, yv, xs, ys, num_classes)
 
 
-class EpochClock(keras.callbacks.Callback):
-    """Per epoch, measured like `EpochObserver`: images/s from epoch begin to the end of the
-    training steps, the feed's setup (epoch begin -> first step) and images/s of the steps alone."""
-
-    def __init__(self, images: int):
-        super().__init__()
-        self.images, self.rates, self.setups, self.step_rates = images, [], [], []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.first_step = self.end = None
-        self.start = time.perf_counter()
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if self.first_step is None:
-            self.first_step = time.perf_counter()
-
-    def on_test_begin(self, logs=None):
-        self.end = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        end = self.end or time.perf_counter()
-        first_step = self.first_step or end
-        self.rates.append(self.images / max(end - self.start, 1e-9))
-        self.setups.append(first_step - self.start)
-        self.step_rates.append(self.images / max(end - first_step, 1e-9))
-
-    def figures(self) -> dict[str, float]:
-        """Medians over the steady epochs (epoch 1 traces the step function)."""
-        return {
-            "train_images_per_s": median(self.rates[1:]),
-            "step_images_per_s": median(self.step_rates[1:]),
-            "epoch_setup_s": median(self.setups[1:]),
-        }
-
-
 class TimedHooks:
     """Wraps the tracker to measure what per-epoch tracking costs (outside the epoch clock)."""
 
@@ -117,13 +83,8 @@ def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     checkpoint = Path(tempfile.mkdtemp(prefix="vitbench-perf-checkpoint-"))  # fresh: no resume
     result = train_and_evaluate(config, hooks, checkpoint, dataset=data)
     keras.backend.clear_session()
-    steady = result.history[1:]
-    images = len(data.x_train)
-    steps_s = [images / h["train_images_per_s"] - h["epoch_setup_s"] for h in steady]
     return {
-        "train_images_per_s": median([h["train_images_per_s"] for h in steady]),
-        "step_images_per_s": median([images / max(s, 1e-9) for s in steps_s]),
-        "epoch_setup_s": median([h["epoch_setup_s"] for h in steady]),
+        **_steady_figures(result.history, len(data.x_train)),
         "tracking_ms_per_epoch": 1000 * median(hooks.epoch_hook_s),
         "inference_images_per_s": result.inference_images_per_s,
         "latency_batch1_p50_ms": result.latency_batch1_ms,
@@ -151,16 +112,31 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """The harness with XLA; op determinism is switched back on by the next variant's setup."""
     train = {"jit_compile": "true", "op_determinism": False}
-    figures = harness(config.replace(train=train), data)
-    return {k: figures[k] for k in ("train_images_per_s", "step_images_per_s", "epoch_setup_s")}
+    return harness(config.replace(train=train), data)
 
 
 def _fit(model, config: RunConfig, images: int, **feed: Any) -> dict[str, float]:
-    """`model.fit` with only an epoch clock; `feed` is arrays + batch size, or a stream."""
-    clock = EpochClock(images)
-    model.fit(**feed, epochs=config.train.epochs, callbacks=[clock], verbose=0)
+    """`model.fit` timed by the harness's own `EpochObserver` (no hooks, no checkpoint) and no
+    other callback; `feed` is arrays + batch size, or a stream."""
+    from benchmark.training import EpochObserver, _RunState
+
+    run = _RunState(hash="perf", history=[])
+    observer = EpochObserver(run, hooks=None, train_count=images, checkpoint_dir=None)
+    model.fit(**feed, epochs=config.train.epochs, callbacks=[observer], verbose=0)
     keras.backend.clear_session()
-    return clock.figures()
+    return _steady_figures(run.history, images)
+
+
+def _steady_figures(history: list[dict[str, float]], images: int) -> dict[str, float]:
+    """Medians over the steady epochs (epoch 1 traces the step function) of images/s, the feed's
+    setup (epoch begin -> first step) and images/s of the steps alone."""
+    steady = history[1:]
+    steps_s = [images / h["train_images_per_s"] - h["epoch_setup_s"] for h in steady]
+    return {
+        "train_images_per_s": median([h["train_images_per_s"] for h in steady]),
+        "step_images_per_s": median([images / max(s, 1e-9) for s in steps_s]),
+        "epoch_setup_s": median([h["epoch_setup_s"] for h in steady]),
+    }
 
 
 def _setup(config: RunConfig, data: ImageDataset):
