@@ -27,9 +27,10 @@ test: $(STAMP) ## Run the fast test tier (PostgreSQL tests run when 127.0.0.1:54
 test-slow: $(STAMP) ## Run the slower tier (none selected is fine)
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
 
-lint: $(STAMP) ## ruff lint + format check, compose schema
+lint: $(STAMP) ## ruff lint + format check, import contracts (layers), compose schema
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 format: $(STAMP) ## Apply ruff fixes and formatting
@@ -46,4 +47,4 @@ perf: $(STAMP) ## Measure the harness against bare Keras and the seed recipes
 	$(BIN)/vitbench perf
 
 clean: ## Remove the local store, generated reports and caches (keeps .venv)
-	rm -rf .vitbench reports/out .pytest_cache .ruff_cache .hypothesis
+	rm -rf .vitbench .pytest_cache .ruff_cache .hypothesis

@@ -1,5 +1,8 @@
 """Project error types: each carries a message a user can act on, never a deep traceback."""
 
+import difflib
+from collections.abc import Iterable
+
 
 class VitbenchError(Exception):
     """Base class: the CLI prints the message and exits non-zero."""
@@ -9,6 +12,10 @@ class VitbenchError(Exception):
 
 class ConfigError(VitbenchError, ValueError):
     """A config value, key, file or combination is invalid; the message names the field."""
+
+
+class StorageUnavailableError(ConfigError):
+    """The Optuna storage (queue or study database) cannot be opened; the message names it."""
 
 
 class DataUnavailableError(VitbenchError):
@@ -21,3 +28,9 @@ class TrackingUnavailableError(VitbenchError):
 
 class NonFiniteLossError(VitbenchError):
     """Training diverged: the loss became NaN or infinite."""
+
+
+def close_match_hint(value: str, allowed: Iterable[str]) -> str:
+    """' Did you mean X?' for a near-miss spelling, else ''."""
+    matches = difflib.get_close_matches(str(value), list(allowed), n=1)
+    return f" Did you mean {matches[0]!r}?" if matches else ""

@@ -1,7 +1,7 @@
 """Comparison report for vitbench runs: MLflow -> tables, statistics, figures -> md/html.
 
-Deliberately free of TensorFlow/Keras so a report builds in seconds on any machine; the heavy
-modules (mlflow, seaborn) are imported by the submodules that need them, not here.
+Deliberately free of TensorFlow/Keras (and of `benchmark`) so a report builds in seconds on any
+machine; callers say where to read (tracking URI) and where to write (output folder).
 """
 
 from reports.errors import ReportError
@@ -11,6 +11,6 @@ __all__ = ["ReportError", "build_report"]
 
 def build_report(*args, **kwargs):  # noqa: ANN002, ANN003 - thin lazy re-export
     """Lazy re-export of :func:`reports.build.build_report` (keeps ``import reports`` cheap)."""
-    from reports.build import build_report as _build_report
+    from reports.build import build_report as build  # deferred: mlflow, pandas, seaborn
 
-    return _build_report(*args, **kwargs)
+    return build(*args, **kwargs)

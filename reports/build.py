@@ -11,14 +11,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 from mlflow import MlflowClient
 
 from reports import figures as figs
 from reports import study as st
-from reports.collect import Source, collect_runs, fetch_histories, find_source, resolve_tracking_uri
+from reports.collect import Source, check_store, collect_runs, fetch_histories, find_source
 from reports.errors import ReportError
 from reports.fidelity import fidelity_frame, fidelity_table
 from reports.figures import Figure
@@ -66,13 +65,6 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "report"
 
 
-def _redact(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.username or parts.password:
-        return urlunsplit(parts._replace(netloc=parts.hostname or ""))
-    return uri
-
-
 def _curve_runs(finished: pd.DataFrame, per_group: int, is_study: bool) -> list[str]:
     """At most ``per_group`` runs per group: lowest seeds, or a study's best trials."""
     key = ["objective"] if is_study and "objective" in finished else ["seed", "run_id"]
@@ -117,22 +109,30 @@ def _study_sections(finished: pd.DataFrame, source: Source) -> list[Section]:
 
 def build_report(
     *,
-    tracking_uri: str | None = None,
+    tracking_uri: str,
     experiment: str | None = None,
     run_id: str | None = None,
     study: str | None = None,
     latest: bool = False,
     out_dir: Path | str | None = None,
+    reports_root: Path | str | None = None,
+    store_label: str | None = None,
     formats: tuple[str, ...] = FORMATS,
     log_artifacts: bool = True,
     max_curves_per_group: int = 10,
 ) -> ReportResult:
-    """Build the comparison report; raises a ReportError (and writes nothing) when it cannot."""
+    """Build the comparison report; raises a ReportError (and writes nothing) when it cannot.
+
+    Written to `out_dir`, or to `reports_root/<source name>/`; one of the two is required.
+    `store_label` is how the intro names the store (pass a redacted URI; default: not named)."""
+    if out_dir is None and reports_root is None:
+        raise ReportError("Say where to write the report: out_dir or reports_root.")
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ReportError(f"Unknown format(s) {bad or formats}; choose from {', '.join(FORMATS)}.")
     t = {"start": time.perf_counter()}
-    uri = resolve_tracking_uri(tracking_uri)
+    uri = tracking_uri
+    check_store(uri)
     client = MlflowClient(tracking_uri=uri)
     source = find_source(client, experiment=experiment, run_id=run_id, study=study, latest=latest)
     runs = collect_runs(client, source)
@@ -173,14 +173,15 @@ def build_report(
     t["figures"] = time.perf_counter()
 
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017 - py310
+    store = f"tracking store {store_label}; " if store_label else ""
     intro = [
         f"Source: {source.kind} {source.name} (parent run {source.artifact_run_id}), "
-        f"tracking store {_redact(uri)}; generated {now}.",
+        f"{store}generated {now}.",
         f"{len(finished)} finished runs in the statistics, {int(excluded.sum())} excluded; "
         f"groups: {', '.join(sorted(finished['group'].unique()))}.",
     ]
     doc = Document(f"vitbench report: {source.name}", intro, sections)
-    target = Path(out_dir) if out_dir else Path("reports") / "out" / _safe_name(source.name)
+    target = Path(out_dir) if out_dir else Path(reports_root) / _safe_name(source.name)
     paths = write(doc, target, tuple(formats))
     t["render"] = time.perf_counter()
     if log_artifacts and source.artifact_run_id:

@@ -6,7 +6,6 @@ One row per child run; tags become plain columns, metrics keep their names, para
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,22 +65,14 @@ class Source:
     parent_tags: dict[str, str]
 
 
-def resolve_tracking_uri(flag: str | None = None, cwd: Path | None = None) -> str:
-    """``--tracking-uri`` > ``MLFLOW_TRACKING_URI`` > ``./.vitbench/mlflow.db`` (CONTRACT.md).
-
-    A SQLite file that does not exist is an error rather than a silently created empty store.
-    """
-    uri = flag or os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
-        db = (cwd or Path.cwd()).resolve() / ".vitbench" / "mlflow.db"
-        uri = f"sqlite:///{db}"
+def check_store(uri: str) -> None:
+    """A SQLite store that does not exist is an error, not a silently created empty store."""
     if uri.startswith("sqlite:///"):
         path = Path(uri[len("sqlite:///") :].split("?")[0])
         if not path.exists():
             raise StoreNotFoundError(
                 f"No tracking store at {path}. Run `vitbench run` first or pass --tracking-uri."
             )
-    return uri
 
 
 def _experiment_id(client: MlflowClient, name: str) -> str:

@@ -1,7 +1,7 @@
 """`--export-best NAME`: the best trial's resolved config as a user preset.
 
-The preset is plain data in `.vitbench/presets/NAME.yaml` (same format as the built-in
-`benchmark/preset_files/*.yaml`), so `vitbench run --preset NAME` reruns the winner, e.g. over
+The preset is plain data in `$VITBENCH_HOME/presets/NAME.yaml` (same format as the built-in
+`benchmark/config/presets/*.yaml`), so `vitbench run --preset NAME` reruns the winner, e.g. over
 more seeds, without the study.
 """
 
@@ -12,8 +12,14 @@ from pathlib import Path
 
 import yaml
 
-from benchmark.config import ConfigError, RunConfig, to_dict
-from benchmark.presets import user_preset_dirs
+from benchmark import paths
+from benchmark.config import (
+    ConfigError,
+    RunConfig,
+    deep_merge,
+    resolve_config,
+    to_dict,
+)
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -39,7 +45,7 @@ def write_preset(
         raise ConfigError(
             f"--export-best: {name!r} is not a valid preset name (letters, digits, _.-)"
         )
-    folder = folder or user_preset_dirs()[0]
+    folder = folder or paths.presets_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
     header = f"# Exported by `vitbench study --export-best {name}`: {description}\n"
@@ -49,8 +55,6 @@ def write_preset(
 
 def best_config(study, preset, model: str, seed: int, overrides: dict, space) -> RunConfig:
     """Rebuild the best trial's config exactly as the objective built it."""
-    from benchmark.config import deep_merge
-    from benchmark.presets import resolve_config
 
     if len(study.directions) > 1:
         raise ConfigError(

@@ -1,6 +1,6 @@
 """The study objective: one trial = one `train_and_evaluate` call logged as an MLflow child run.
 
-No second training loop: the trial's hooks wrap the matrix's `CellTracker` (same params, per-epoch
+No second training loop: the trial's hooks wrap the matrix's `RunLogger` (same params, per-epoch
 metrics, artifacts and model as a cell) and add Optuna's per-epoch `report` / `should_prune`.
 
 States, the same in both stores:
@@ -12,14 +12,21 @@ States, the same in both stores:
 from __future__ import annotations
 
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmark import tracking
-from benchmark.cell import CellTracker, lineage_tags
-from benchmark.config import deep_merge
+import keras
+import optuna
+from optuna.exceptions import ExperimentalWarning
+from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
+
+from benchmark.config import Preset, deep_merge, resolve_config
 from benchmark.errors import VitbenchError
-from benchmark.presets import Preset, resolve_config
+from benchmark.tracking import runs as tracking
+from benchmark.tracking.run_logger import RunLogger, lineage_tags
+from benchmark.training.loop import train_and_evaluate
 from studies.space import SearchSpace
 
 COST_METRICS = {"params": "params_total", "latency": "latency_batch1_ms"}
@@ -51,9 +58,9 @@ class StudyContext:
 
 
 class TrialHooks:
-    """TrialHooks = CellTracker + Optuna reporting (single objective only)."""
+    """TrialHooks = RunLogger + Optuna reporting (single objective only)."""
 
-    def __init__(self, tracker: CellTracker, trial, report: bool, prune: bool):
+    def __init__(self, tracker: RunLogger, trial, report: bool, prune: bool):
         self.tracker, self.trial = tracker, trial
         self.report, self.prune = report, prune
         self.last_epoch, self.last_value = 0, float("nan")
@@ -62,7 +69,6 @@ class TrialHooks:
         self.tracker.on_start(info)
 
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
-        import optuna
 
         self.tracker.on_epoch_end(epoch, metrics)
         self.last_epoch, self.last_value = epoch, float(metrics["val_accuracy"])
@@ -78,7 +84,6 @@ class TrialHooks:
 def check_budget(trial, n_trials: int | None) -> None:
     """Exact totals across workers: a trial numbered after `n_trials` live-or-done trials is
     surplus (two workers raced for the last slot) and is failed before any work."""
-    from optuna.trial import TrialState
 
     if n_trials is None:
         return
@@ -92,10 +97,6 @@ def check_budget(trial, n_trials: int | None) -> None:
 
 def close_lost_run(ctx: StudyContext, trial) -> None:
     """A retried trial (its worker died) left an MLflow run RUNNING forever: mark it FAILED."""
-    import warnings
-
-    from optuna.exceptions import ExperimentalWarning
-    from optuna.storages import RetryHeartbeatStaleTrialCallback
 
     frozen = next(t for t in trial.study.get_trials(deepcopy=False) if t.number == trial.number)
     with warnings.catch_warnings():
@@ -131,10 +132,6 @@ def _trial_tags(ctx: StudyContext, config, trial) -> dict[str, str]:
 
 def run_trial(ctx: StudyContext, trial) -> float | tuple[float, float]:
     """Optuna objective body; exceptions propagate so Optuna records PRUNED / FAIL."""
-    import keras
-    import optuna
-
-    from benchmark.training import train_and_evaluate
 
     check_budget(trial, ctx.n_trials)
     close_lost_run(ctx, trial)
@@ -147,7 +144,7 @@ def run_trial(ctx: StudyContext, trial) -> float | tuple[float, float]:
         ctx.client, ctx.experiment_id, name, _trial_tags(ctx, config, trial), ctx.parent_run_id
     )
     trial.set_user_attr("mlflow_run_id", run_id)
-    tracker = CellTracker(ctx.client, run_id, config)
+    tracker = RunLogger(ctx.client, run_id, config)
     tracker.extra_params = {f"optuna.{k}": v for k, v in values.items()}
     hooks = TrialHooks(tracker, trial, report=not ctx.multi_objective, prune=ctx.prune)
     try:

@@ -10,11 +10,21 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from benchmark.commands.options import overrides_from
-from benchmark.config import ConfigError, RunConfig, deep_merge, flatten, load_yaml_keys
-from benchmark.presets import Preset
+from benchmark.config import (
+    ConfigError,
+    Preset,
+    RunConfig,
+    deep_merge,
+    flatten,
+    load_preset,
+    load_yaml_keys,
+    overrides_from,
+    resolve_config,
+)
+from benchmark.paths import DEFAULT_EXPERIMENT
 from studies.runner import StudySettings
-from studies.space import SearchSpace
+from studies.space import SearchSpace, load_space
+from studies.storage import storage_url
 
 STUDY_KEYS = {
     "model", "preset", "trials", "space", "overrides", "study_name", "storage", "timeout",
@@ -51,10 +61,6 @@ class StudyRequest:
 
     @classmethod
     def resolve(cls, flags: dict[str, Any]) -> StudyRequest:
-        from benchmark.presets import load_preset, resolve_config
-        from benchmark.store import DEFAULT_EXPERIMENT
-        from studies.space import load_space
-        from studies.storage import storage_url
 
         spec = load_study_file(flags["study_file"])
 

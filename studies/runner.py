@@ -9,12 +9,19 @@ replaced (a dead worker's trial is re-queued by the heartbeat callback).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from benchmark import tracking
+import optuna
+from optuna.exceptions import ExperimentalWarning
+from optuna.storages import fail_stale_trials
+from optuna.trial import TrialState
+
+from benchmark.errors import ConfigError
+from benchmark.tracking import runs as tracking
+from benchmark.tracking.server import redact
 from studies.objective import StudyContext, objective_for
-from studies.storage import redact
 
 POLL_S = 2.0
 
@@ -32,7 +39,6 @@ class StudySettings:
 
 
 def make_pruner(name: str, prune_below: float | None = None):
-    import optuna
 
     if prune_below is not None:
         return optuna.pruners.ThresholdPruner(lower=prune_below)
@@ -45,7 +51,6 @@ def make_pruner(name: str, prune_below: float | None = None):
 
 def open_study(settings: StudySettings, storage):
     """Create or load (`load_if_exists`) with a seeded TPE sampler."""
-    import optuna
 
     multi = len(settings.directions) > 1
     sampler = optuna.samplers.TPESampler(seed=settings.sampler_seed, multivariate=not multi)
@@ -69,7 +74,6 @@ def open_study(settings: StudySettings, storage):
 
 def check_identity(study, identity: dict[str, str]) -> None:
     """A study name means one base config and one space: refuse to mix another into it."""
-    from benchmark.errors import ConfigError
 
     stored = {k: study.user_attrs[k] for k in identity if k in study.user_attrs}
     differs = {k: (stored[k], v) for k, v in identity.items() if k in stored and stored[k] != v}
@@ -86,40 +90,19 @@ def check_identity(study, identity: dict[str, str]) -> None:
             study.set_user_attr(key, value)
 
 
-def find_or_create_parent(
-    client, experiment_id: str, settings: StudySettings, tags: dict[str, str]
-) -> str:
-    """One parent per study name, reused on resume; concurrent creators converge on the oldest."""
-    query = (
-        f"tags.`vitbench.kind` = 'study' and tags.`vitbench.study_name` = '{settings.study_name}'"
-    )
-    existing = tracking.find_runs(client, experiment_id, query)
-    if not existing:
-        all_tags = {
-            "vitbench.kind": "study",
-            "vitbench.study_name": settings.study_name,
-            "vitbench.directions": ",".join(settings.directions),
-            "vitbench.storage": redact(settings.storage_url),
-            "git_commit": tracking.git_commit(),
-            **tags,
-        }
-        mine = tracking.create_run(client, experiment_id, f"study-{settings.study_name}", all_tags)
-        existing = tracking.find_runs(client, experiment_id, query)
-        oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
-        if oldest.info.run_id != mine:
-            client.delete_run(mine)
-        return oldest.info.run_id
-    oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
-    if oldest.info.status != "RUNNING":
-        client.update_run(oldest.info.run_id, status="RUNNING")
-    return oldest.info.run_id
+def study_parent(client, experiment_id: str, settings: StudySettings, tags: dict[str, str]) -> str:
+    """One parent run per study name, reused on resume."""
+    identity = {"vitbench.kind": "study", "vitbench.study_name": settings.study_name}
+    extra = {
+        "vitbench.directions": ",".join(settings.directions),
+        "vitbench.storage": redact(settings.storage_url),
+        **tags,
+    }
+    name = f"study-{settings.study_name}"
+    return tracking.find_or_create_parent(client, experiment_id, identity, name, extra)
 
 
 def _counts(study) -> dict[str, int]:
-    import warnings
-
-    from optuna.exceptions import ExperimentalWarning
-    from optuna.storages import fail_stale_trials
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)
@@ -137,7 +120,6 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print) -> N
 
     A worker that sees the last trials running elsewhere waits for them: if their worker dies,
     this one picks up the re-queued trial once the heartbeat grace period has passed."""
-    import optuna
 
     done_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     callbacks = [] if ctx.quiet else [lambda _study, trial: echo(trial_line(trial).rstrip())]
@@ -186,7 +168,6 @@ def trial_line(trial) -> str:
 
 def summarize(study, client, parent_run_id: str, echo=print) -> dict[str, Any]:
     """Print the best trial (or the Pareto front) and record it on the parent run."""
-    from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     counts = {s.name: sum(t.state == s for t in trials) for s in TrialState}

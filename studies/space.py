@@ -25,7 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmark.config import ConfigError, RunConfig, close_match_hint, deep_merge, load_yaml_file
+from benchmark.config import (
+    MODELS,
+    ConfigError,
+    RunConfig,
+    close_match_hint,
+    deep_merge,
+    from_dict,
+    input_size,
+    load_yaml_file,
+    to_dict,
+)
 
 SPACES_DIR = Path(__file__).parent / "spaces"
 
@@ -201,8 +211,6 @@ def _values(space: SearchSpace, name: str, default: Any) -> tuple[Any, ...]:
 
 def check_constraints(space: SearchSpace, base: RunConfig, where: str) -> None:
     """Reject choices that can form an invalid model, with the parameter and values named."""
-    from benchmark.models.registry import MODELS
-    from benchmark.validation import input_size
 
     m = base.model
     size = input_size(base)
@@ -244,7 +252,6 @@ def check_constraints(space: SearchSpace, base: RunConfig, where: str) -> None:
 def _check_every_combination(space: SearchSpace, base: RunConfig, where: str) -> None:
     """Belt and braces: every discrete combination (and each range's two ends) goes through the
     real config validation."""
-    from benchmark.config import from_dict, to_dict
 
     grids = [[(p.name, v) for v in (p.values() or (p.low, p.high))] for p in space.params]
     total = 1

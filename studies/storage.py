@@ -1,31 +1,27 @@
-"""Optuna storage: the local SQLite default or any SQLAlchemy URL, with heartbeats and retries.
+"""Optuna storage of a study: the local SQLite default or any SQLAlchemy URL, with heartbeats.
 
-Every RDB storage gets a heartbeat, so a trial whose worker died (SIGKILL, lost machine) is
-marked FAIL after `grace_period` and re-queued with the same parameters by
-`RetryHeartbeatStaleTrialCallback` (Optuna 5's name; `RetryFailedTrialCallback` is deprecated).
-Only `study.optimize` heartbeats, so trials always run through it.
+The storage itself is the matrix queue's (`benchmark.matrix.work_queue.heartbeat_storage`): a
+trial whose worker died (SIGKILL, lost machine) is marked FAIL after `grace_period` and re-queued
+with the same parameters. Only `study.optimize` heartbeats, so trials always run through it.
+Studies beat less often than cells (60 s / 180 s by default): a trial is minutes long.
 """
 
 from __future__ import annotations
 
 import os
 
+from optuna.storages import RDBStorage
+
+from benchmark import paths
 from benchmark.errors import ConfigError
-from benchmark.store import default_study_storage, home
+from benchmark.matrix.work_queue import heartbeat_storage
+from benchmark.tracking.server import redact
 
 DEFAULT_HEARTBEAT_S = 60
 DEFAULT_GRACE_S = 180
 DEFAULT_MAX_RETRY = 3
 
-
-def redact(url: str) -> str:
-    """The URL with its password hidden, for messages, tags and logs."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url
+__all__ = ["is_sqlite", "open_storage", "redact", "storage_url"]
 
 
 def is_sqlite(url: str) -> bool:
@@ -33,12 +29,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def storage_url(flag: str | None) -> str:
-    """`--storage` > `$VITBENCH_STUDY_STORAGE` > `.vitbench/optuna.db`."""
+    """`--storage` > `$VITBENCH_STUDY_STORAGE` > `$VITBENCH_HOME/optuna.db`."""
     url = flag or os.environ.get("VITBENCH_STUDY_STORAGE")
     if url:
         return url
-    home().mkdir(parents=True, exist_ok=True)
-    return default_study_storage()
+    paths.ensure_home()
+    return paths.default_study_storage()
 
 
 def heartbeat_settings(
@@ -61,35 +57,7 @@ def open_storage(
     heartbeat_interval: int | None = None,
     grace_period: int | None = None,
     max_retry: int = DEFAULT_MAX_RETRY,
-):
+) -> RDBStorage:
     """An RDBStorage that heartbeats; an unreachable database is a ConfigError naming the URL."""
-    import warnings
-
-    import optuna
-    from optuna.exceptions import ExperimentalWarning
-    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-
     interval, grace = heartbeat_settings(heartbeat_interval, grace_period)
-    warnings.filterwarnings("ignore", category=ExperimentalWarning)  # heartbeat API is stable
-    engine_kwargs: dict = {"pool_pre_ping": True}
-    if url.startswith("postgresql"):
-        engine_kwargs["connect_args"] = {"connect_timeout": 10}
-    try:
-        return RDBStorage(
-            url,
-            engine_kwargs=engine_kwargs,
-            heartbeat_interval=interval,
-            grace_period=grace,
-            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=max_retry),
-        )
-    except (ImportError, ModuleNotFoundError) as exc:
-        raise ConfigError(
-            f"study storage {redact(url)}: missing database driver ({exc}); for PostgreSQL "
-            "install vitbench[postgres] (psycopg 3)"
-        ) from None
-    except (optuna.exceptions.StorageInternalError, Exception) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(
-            f"study storage {redact(url)} is unreachable or invalid: {first_line[:300]}. "
-            "Check --storage (an SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db)."
-        ) from None
+    return heartbeat_storage(url, interval, grace, max_retry, label="study storage")

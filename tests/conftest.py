@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.mlflow_server import (
+from tests.support.mlflow_server import (
     FAST_CLIENT_ENV,
     MlflowServer,
     postgres_unavailable_reason,

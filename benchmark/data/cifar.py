@@ -12,6 +12,7 @@ import pickle
 import tarfile
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from benchmark.errors import DataUnavailableError
@@ -95,7 +96,6 @@ def load_cifar(name: str, archive_path: str | None, archive_sha256: str | None =
     """(x_train, y_train), (x_test, y_test) as uint8 images and int32 labels."""
     if archive_path:
         return load_archive(name, archive_path, archive_sha256)
-    import keras
 
     loader = keras.datasets.cifar100 if name == "cifar100" else keras.datasets.cifar10
     try:

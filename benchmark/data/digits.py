@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.datasets import load_digits
 
 
 def load_digits_images() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
 
     bunch = load_digits()
     images = bunch.images.astype("float32") * (255.0 / 16.0)

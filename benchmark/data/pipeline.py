@@ -12,7 +12,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from benchmark.augment import Augmenter
+from benchmark.data.augment import Augmenter
 from benchmark.data.dataset import ImageDataset
 
 AUTOTUNE = tf.data.AUTOTUNE

@@ -13,6 +13,7 @@ import keras
 from keras import layers, ops
 
 from benchmark.layers.checks import check_token_width
+from benchmark.layers.variants import AttentionSettings
 
 
 def _check_heads(hidden_dim: int | None, num_heads: int, key_dim: int | None) -> int:
@@ -45,6 +46,26 @@ class SelfAttentionBase(layers.Layer):
         self.key_dim = key_dim
         self.dropout_rate = dropout_rate
         self.head_dim = _check_heads(hidden_dim, num_heads, key_dim)
+
+    @classmethod
+    def from_settings(cls, settings: AttentionSettings, **kwargs):
+        return cls(
+            settings.hidden_dim,
+            settings.num_heads,
+            settings.key_dim,
+            settings.attention_dropout_rate,
+            **kwargs,
+        )
+
+    @staticmethod
+    def forward_flops(settings: AttentionSettings, tokens: int) -> int:
+        """Per image: Q, K, V and output projections plus scores and the weighted sum."""
+        dim, heads = settings.hidden_dim, settings.num_heads
+        key_dim = settings.key_dim or dim // heads
+        inner = heads * key_dim
+        projections = 3 * tokens * dim * inner + tokens * inner * dim
+        core = 2 * heads * tokens * tokens * key_dim
+        return 2 * (projections + core)
 
     def compute_output_shape(self, input_shape):
         return input_shape

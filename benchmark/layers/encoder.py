@@ -8,38 +8,14 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from benchmark.layers.attention import LocalitySelfAttention, MultiHeadSelfAttention
 from benchmark.layers.checks import check_token_width
-from benchmark.layers.external_attention import ExternalAttention
 from benchmark.layers.mlp import FeedForward
-
-ATTENTIONS = ("mhsa", "lsa", "external")
-
-
-def make_attention(
-    attention: str,
-    hidden_dim: int,
-    num_heads: int,
-    key_dim: int | None,
-    dim_coefficient: int,
-    attention_dropout_rate: float,
-    projection_dropout_rate: float,
-) -> layers.Layer:
-    """Attention registry: the only place that maps a key to a layer class."""
-    if attention == "mhsa":
-        return MultiHeadSelfAttention(hidden_dim, num_heads, key_dim, attention_dropout_rate)
-    if attention == "lsa":
-        return LocalitySelfAttention(hidden_dim, num_heads, key_dim, attention_dropout_rate)
-    if attention == "external":
-        return ExternalAttention(
-            hidden_dim, num_heads, dim_coefficient, attention_dropout_rate, projection_dropout_rate
-        )
-    raise ValueError(f"attention={attention!r} is not one of {', '.join(ATTENTIONS)}")
+from benchmark.layers.variants import AttentionSettings, attention_class
 
 
 @keras.saving.register_keras_serializable(package="vitbench")
 class EncoderBlock(layers.Layer):
-    """One block; `attention` is "mhsa" | "lsa" | "external"."""
+    """One block; `attention` is a registry key (`benchmark.config.registry.ATTENTIONS`)."""
 
     def __init__(
         self,
@@ -71,15 +47,15 @@ class EncoderBlock(layers.Layer):
         self.mlp_output_activation = mlp_output_activation
         self.layer_norm_epsilon = layer_norm_epsilon
         self.attention_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm1")
-        self.attention_layer = make_attention(
-            attention,
-            hidden_dim,
-            num_heads,
-            key_dim,
-            dim_coefficient,
-            attention_dropout_rate,
-            projection_dropout_rate,
+        settings = AttentionSettings(
+            hidden_dim=hidden_dim,
+            num_heads=num_heads,
+            key_dim=key_dim,
+            dim_coefficient=dim_coefficient,
+            attention_dropout_rate=attention_dropout_rate,
+            projection_dropout_rate=projection_dropout_rate,
         )
+        self.attention_layer = attention_class(attention).from_settings(settings)
         self.mlp_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm2")
         self.mlp = FeedForward(
             mlp_dim, hidden_dim, mlp_dropout_rate, activation, mlp_output_activation, name="mlp"

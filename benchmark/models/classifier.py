@@ -1,26 +1,20 @@
 """The one classifier graph: tokenizer -> position embedding -> N encoder blocks -> pooling ->
-head. Every registry entry (vit, vit_sl, eanet) is this graph with different string keys."""
+head. Every registry entry is this graph with different string keys."""
 
 from __future__ import annotations
 
 import keras
 from keras import layers
 
-from benchmark.config import ModelConfig
-from benchmark.layers import EncoderBlock, PatchTokenizer, PositionEmbedding, ShiftedPatchTokenizer
+from benchmark.config import MODELS, ModelConfig
+from benchmark.layers import EncoderBlock, PositionEmbedding, TokenizerSettings, tokenizer_class
 from benchmark.layers.mlp import activation_fn
 from benchmark.models.precision import dtype_policy
-from benchmark.models.registry import MODELS
 
 
 def build_tokenizer(config: ModelConfig, tokenizer: str) -> layers.Layer:
-    if tokenizer == "patch":
-        return PatchTokenizer(config.patch_size, config.hidden_dim, name="tokenizer")
-    if tokenizer == "shifted_patch":
-        return ShiftedPatchTokenizer(
-            config.patch_size, config.hidden_dim, config.layer_norm_epsilon, name="tokenizer"
-        )
-    raise ValueError(f"tokenizer={tokenizer!r} is not one of patch, shifted_patch")
+    settings = TokenizerSettings(config.patch_size, config.hidden_dim, config.layer_norm_epsilon)
+    return tokenizer_class(tokenizer).from_settings(settings, name="tokenizer")
 
 
 def build_classifier(

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from benchmark.config import CHOICES
+import keras
+
+from benchmark.config.registry import CHOICES
 
 PRECISIONS = CHOICES["train.precision"]
 
 
 @contextmanager
 def dtype_policy(precision: str) -> Iterator[None]:
-    import keras
 
     if precision not in PRECISIONS:
         raise ValueError(f"train.precision={precision!r} is not one of {', '.join(PRECISIONS)}")

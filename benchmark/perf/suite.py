@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -9,7 +10,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.perf.mfu import median, mfu, ratio
+import keras
+
+from benchmark import paths
+from benchmark.config import input_size, resolve_config
+from benchmark.perf.mfu import measure_matmul_ceiling, median, mfu, ratio
+from benchmark.perf.variants import VARIANTS, random_dataset
+from benchmark.training import determinism
+from reports.timing import time_report
 
 # Seed recipes: the keras-io preset and the model it was written for.
 RECIPES = {"eanet": ("keras-io-eanet", "eanet"), "vit-small-ds": ("keras-io-vit-small-ds", "vit")}
@@ -28,7 +36,7 @@ class PerfSettings:
     xla: bool = True  # also time the harness with XLA on the overhead jobs
     stream: bool = False  # also time bare fed through one tf.data stream
     report_runs: int = 1000
-    report_root: str = str(Path(".vitbench") / "perf-store")
+    report_root: str = field(default_factory=lambda: str(paths.perf_root() / "report-store"))
 
 
 @dataclass
@@ -59,7 +67,6 @@ def plan_jobs(settings: PerfSettings) -> list[Job]:
 
 
 def job_config(job: Job, settings: PerfSettings):
-    from benchmark.presets import resolve_config
 
     train = {"batch_size": settings.batch_size, "epochs": 1 + settings.measured_epochs}
     overrides: dict[str, Any] = {"train": train}
@@ -70,10 +77,6 @@ def job_config(job: Job, settings: PerfSettings):
 
 def run_suite(settings: PerfSettings, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Measure everything; returns the JSON-ready figures."""
-    from benchmark.perf.mfu import measure_matmul_ceiling
-    from benchmark.perf.report_time import time_report
-    from benchmark.perf.variants import VARIANTS, random_dataset
-    from benchmark.validation import input_size
 
     began = time.perf_counter()
     jobs = plan_jobs(settings)
@@ -202,12 +205,8 @@ def augmentation_bound(seed_images_per_s: float, augment_ms: float, batch: int) 
 
 
 def _environment() -> dict[str, Any]:
-    import os
 
-    import keras
     import tensorflow as tf
-
-    from benchmark import determinism
 
     return {
         "cpu_count": os.cpu_count(),
@@ -222,7 +221,7 @@ CONVENTIONS = {
     "data": "random uint8-range arrays (CIFAR is offline-unavailable), 32x32x3, 100 classes",
     "train_images_per_s": "median over steady epochs (epoch 1 = tracing skipped) of images / "
     "(epoch begin -> end of training steps); validation and per-epoch hooks excluded",
-    "harness": "benchmark.training.train_and_evaluate + CellTracker on a throwaway sqlite store",
+    "harness": "benchmark.training.train_and_evaluate + RunLogger on a throwaway sqlite store",
     "bare": "same build_classifier + compile_model, model.fit on normalised in-memory arrays, "
     "no augmentation, no callbacks but the harness's EpochObserver as clock",
     "stream": "bare, but the arrays fed as one repeated tf.data stream (not Keras' array adapter)",

@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlflow.tracking import MlflowClient
+
 from benchmark.perf.suite import EPOCH, RATIOS
+from benchmark.tracking import runs as tracking
+from benchmark.tracking.server import resolve_tracking_uri
 
 TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 10.0}
 RATIO_KEYS = tuple(k for key, *_ in RATIOS for k in (key, f"{key}_best"))
@@ -107,10 +111,6 @@ def write_json(figures: dict[str, Any], path: Path) -> None:
 
 def log_to_mlflow(figures: dict[str, Any], json_path: Path, tracking_uri: str | None) -> str:
     """One run in experiment `vitbench-perf`: settings as params, figures as metrics + JSON."""
-    from mlflow.tracking import MlflowClient
-
-    from benchmark import tracking
-    from benchmark.store import resolve_tracking_uri
 
     uri = resolve_tracking_uri(tracking_uri)
     client = MlflowClient(uri)

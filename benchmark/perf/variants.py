@@ -1,7 +1,7 @@
 """One timed repeat of each variant; all share config, data, batch size and the harness's clock
 (`EpochObserver`: epoch begin, first step, end of the training steps).
 
-- harness: `train_and_evaluate` (what `vitbench run` calls) with a `CellTracker` writing to one
+- harness: `train_and_evaluate` (what `vitbench run` calls) with a `RunLogger` writing to one
   throwaway MLflow store and a checkpoint folder, reading its own per-epoch `train_images_per_s`;
 - bare: the same `build_classifier` + `compile_model`, `model.fit` on in-memory normalised arrays,
   no augmentation, no callbacks but that clock;
@@ -25,10 +25,20 @@ from typing import Any
 
 import keras
 import numpy as np
+from keras import layers
+from mlflow.tracking import MlflowClient
 
-from benchmark.config import RunConfig
+from benchmark.config import RunConfig, input_size
+from benchmark.data.augment import Normalizer
 from benchmark.data.dataset import ImageDataset
+from benchmark.data.pipeline import one_hot, steps_per_epoch
+from benchmark.models.classifier import build_classifier
 from benchmark.perf.mfu import median
+from benchmark.tracking import runs as tracking
+from benchmark.tracking.run_logger import RunLogger, lineage_tags
+from benchmark.training import determinism
+from benchmark.training.loop import compile_model, train_and_evaluate
+from benchmark.training.observer import EpochObserver, RunState
 
 
 def random_dataset(
@@ -69,17 +79,12 @@ def _throwaway_store() -> str:
 
 def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """`train_and_evaluate` with tracking on, as a matrix cell runs it."""
-    from mlflow.tracking import MlflowClient
-
-    from benchmark import tracking
-    from benchmark.cell import CellTracker, lineage_tags
-    from benchmark.training import train_and_evaluate
 
     uri = _throwaway_store()
     client = MlflowClient(uri)
     experiment_id = tracking.get_experiment_id(client, "perf", uri)
     run_id = tracking.create_run(client, experiment_id, "perf", lineage_tags(config, "cell"))
-    hooks = TimedHooks(CellTracker(client, run_id, config))
+    hooks = TimedHooks(RunLogger(client, run_id, config))
     checkpoint = Path(tempfile.mkdtemp(prefix="vitbench-perf-checkpoint-"))  # fresh: no resume
     result = train_and_evaluate(config, hooks, checkpoint, dataset=data)
     keras.backend.clear_session()
@@ -99,8 +104,6 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     Keras' array adapter: separates what the feed costs from what the harness adds."""
     import tensorflow as tf
 
-    from benchmark.training import compile_model
-
     model, size, steps, y = _setup(config, data)
     x = _normalised_arrays(data, size)
     compile_model(model, config, steps, data.num_classes)
@@ -118,9 +121,8 @@ def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 def _fit(model, config: RunConfig, images: int, **feed: Any) -> dict[str, float]:
     """`model.fit` timed by the harness's own `EpochObserver` (no hooks, no checkpoint) and no
     other callback; `feed` is arrays + batch size, or a stream."""
-    from benchmark.training import EpochObserver, _RunState
 
-    run = _RunState(hash="perf", history=[])
+    run = RunState(hash="perf", history=[])
     observer = EpochObserver(run, hooks=None, train_count=images, checkpoint_dir=None)
     model.fit(**feed, epochs=config.train.epochs, callbacks=[observer], verbose=0)
     keras.backend.clear_session()
@@ -140,10 +142,6 @@ def _steady_figures(history: list[dict[str, float]], images: int) -> dict[str, f
 
 
 def _setup(config: RunConfig, data: ImageDataset):
-    from benchmark import determinism
-    from benchmark.data.pipeline import one_hot, steps_per_epoch
-    from benchmark.models.classifier import build_classifier
-    from benchmark.validation import input_size
 
     determinism.configure(config.seed, config.train.op_determinism)  # same numerics as harness
     size = input_size(config)
@@ -156,7 +154,6 @@ def _setup(config: RunConfig, data: ImageDataset):
 
 def bare(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """Same network and compile, `fit` on normalised (resized) in-memory arrays."""
-    from benchmark.training import compile_model
 
     model, size, steps, y = _setup(config, data)
     x = _normalised_arrays(data, size)
@@ -166,7 +163,6 @@ def bare(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 
 def _normalised_arrays(data: ImageDataset, size: int) -> np.ndarray:
     """The training images as the harness's model sees them, minus augmentation."""
-    from benchmark.augment import Normalizer
 
     x = Normalizer(data.x_train)(data.x_train)
     if size != data.image_size:
@@ -176,7 +172,6 @@ def _normalised_arrays(data: ImageDataset, size: int) -> np.ndarray:
 
 def seed_augmentation(config: RunConfig, data: ImageDataset, size: int) -> keras.Sequential:
     """The keras-io `data_augmentation` block for this recipe (layer order as in the seeds)."""
-    from keras import layers
 
     aug = config.augment
     normalization = layers.Normalization()
@@ -195,7 +190,6 @@ def seed_augmentation(config: RunConfig, data: ImageDataset, size: int) -> keras
 
 def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """In-model augmentation in front of the same network, `fit` on raw arrays."""
-    from benchmark.training import compile_model
 
     network, size, steps, y = _setup(config, data)
     augmentation = seed_augmentation(config, data, size)

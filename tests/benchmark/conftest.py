@@ -1,4 +1,4 @@
-"""Shared fixtures for the foundation tests (layers, models, config, data, augmentation).
+"""Shared fixtures for the tests of `benchmark` (tiny models, a clean Keras session).
 
 Everything here is tiny on purpose (8x8 / 16x16 images, width 16, one block) so the whole folder
 runs in a few minutes on 2 CPU cores.
@@ -7,6 +7,7 @@ runs in a few minutes on 2 CPU cores.
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 
@@ -25,10 +26,11 @@ TINY_CLASSES = 4
 def _fresh_keras_session() -> Iterator[None]:
     """Each test starts from a clean Keras global state (layer-name counters, functional graph).
 
-    `free_memory=False`: the full gc.collect() costs ~0.5 s per test with TensorFlow loaded."""
-    import keras
-
-    keras.backend.clear_session(free_memory=False)
+    `free_memory=False`: the full gc.collect() costs ~0.5 s per test with TensorFlow loaded.
+    A test process that has not imported Keras (CLI, tracking) is left alone."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session(free_memory=False)
     yield
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from benchmark.commands.report import command
+from benchmark.cli.report import command
 
 
 def test_latest_in_experiment_picks_newest_matrix(store, tmp_path):
@@ -24,10 +24,11 @@ def test_latest_in_experiment_picks_newest_matrix(store, tmp_path):
 
 def test_default_is_latest_matrix_and_default_out_dir(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VITBENCH_HOME", raising=False)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store.uri)
     result = CliRunner().invoke(command, ["--no-log"])
     assert result.exit_code == 0, result.output
-    folder = Path("reports/out/matrix-demo-20240101T000000Z")
+    folder = tmp_path / ".vitbench" / "reports" / "matrix-demo-20240101T000000Z"
     assert sorted(result.output.split()) == [str(folder / "report.html"), str(folder / "report.md")]
     assert (tmp_path / folder / "figures" / "learning_curves.png").exists()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from benchmark.commands.report import command
+from benchmark.cli.report import command
 from reports.build import build_report
 from reports.errors import (
     ExperimentNotFoundError,
@@ -48,9 +48,17 @@ def test_cell_run_is_not_a_parent(store, tmp_path):
 def test_missing_local_store_is_not_created(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    with pytest.raises(StoreNotFoundError, match="No tracking store"):
-        build_report()
+    monkeypatch.delenv("VITBENCH_HOME", raising=False)
+    result = CliRunner().invoke(command, ["--latest", "--no-log"])
+    assert result.exit_code != 0 and "No tracking store" in result.output, result.output
     assert not (tmp_path / ".vitbench").exists()
+
+
+def test_missing_store_is_an_error_not_an_empty_store(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'none' / 'mlflow.db'}"
+    with pytest.raises(StoreNotFoundError, match="No tracking store"):
+        build_report(tracking_uri=uri, out_dir=tmp_path / "o")
+    assert not (tmp_path / "none").exists()
 
 
 def test_unknown_format(store, tmp_path):

@@ -45,6 +45,6 @@ def test_report_command_stays_tf_free(store, tmp_path):
         f"{store.uri!r}, '--out', {str(tmp_path)!r}, '--no-log'])\n"
         "assert res.exit_code == 0, res.output"
     )
-    loaded = _modules("from benchmark.commands.report import command", call)
+    loaded = _modules("from benchmark.cli.report import command", call)
     assert "reports" in loaded and "click" in loaded
     assert not loaded & {"tensorflow", "keras"}

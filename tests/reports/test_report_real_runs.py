@@ -11,7 +11,7 @@ import pytest
 from mlflow import MlflowClient
 
 from reports.build import build_report
-from tests.matrix.helpers import vitbench_env
+from tests.support.cli import vitbench_env
 from tests.reports.expected import finished_by_model, t_summary
 
 

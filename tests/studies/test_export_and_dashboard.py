@@ -12,8 +12,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from benchmark.config import ConfigError
-from benchmark.presets import load_preset, resolve_config
+from benchmark.config import ConfigError, load_preset, resolve_config
 from studies.export import write_preset
 
 

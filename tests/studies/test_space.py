@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.config import ConfigError
-from benchmark.models.registry import MODELS
-from benchmark.presets import resolve_config
+from benchmark.config import MODELS, ConfigError, resolve_config
 from studies.space import load_space
 
 

@@ -10,9 +10,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from benchmark.presets import load_preset, resolve_config
-from tests.matrix.helpers import local_client
-from tests.studies.helpers import TINY_STUDY, local_storage, run_study, runs_of
+from benchmark.config import load_preset, resolve_config
+from tests.support.cli import local_client
+from tests.support.studies import TINY_STUDY, local_storage, run_study, runs_of
 
 
 def _trials(cwd, name: str) -> list:

@@ -11,8 +11,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from tests.matrix.helpers import local_client
-from tests.studies.helpers import TINY_STUDY, run_study, runs_of, start_study
+from tests.support.cli import local_client
+from tests.support.studies import TINY_STUDY, run_study, runs_of, start_study
 
 
 def test_two_workers_share_the_budget_exactly(tmp_path, postgres_url, mlflow_server) -> None:

@@ -1,0 +1,114 @@
+"""`vitbench perf`: measure the harness against bare Keras and the seeds' formulation, in one
+process with variants alternated; print medians and ratios, write JSON, optionally log to MLflow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from benchmark import paths
+from benchmark.cli.options import comma_list
+from benchmark.errors import ConfigError
+
+
+@click.command(name="perf")
+@click.option(
+    "--models",
+    default="eanet",
+    show_default=True,
+    help="Models for the harness-vs-bare overhead (on --preset).",
+)
+@click.option(
+    "--preset",
+    default="keras-io-eanet",
+    show_default=True,
+    help="Preset whose recipe the overhead jobs use.",
+)
+@click.option(
+    "--recipes",
+    default="eanet,vit-small-ds",
+    show_default=True,
+    help="Seed recipes timed against the keras-io formulation ('' for none).",
+)
+@click.option("--batch-size", type=int, default=128, show_default=True)
+@click.option("--steps", type=int, default=3, show_default=True, help="Training steps per epoch.")
+@click.option("--repeats", type=int, default=2, show_default=True)
+@click.option(
+    "--epochs",
+    "measured_epochs",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Timed epochs per repeat (after one warm-up epoch).",
+)
+@click.option(
+    "--depth",
+    default="2",
+    show_default=True,
+    help="Encoder depth for every model, labelled '*' in the table (a reduced depth "
+    "keeps the default run to minutes); 'preset' = the preset's own depth.",
+)
+@click.option(
+    "--xla/--no-xla",
+    default=True,
+    show_default=True,
+    help="Also time the harness with XLA (train.jit_compile=true) on the overhead jobs.",
+)
+@click.option(
+    "--stream",
+    is_flag=True,
+    help="Also time bare fit fed as one repeated tf.data stream (Keras' array adapter isolated).",
+)
+@click.option(
+    "--report-runs",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Runs in the synthetic store the report is timed on.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the JSON goes [default: .vitbench/perf/perf.json].",
+)
+@click.option("--log-mlflow", is_flag=True, help="Log the figures to MLflow (vitbench-perf).")
+@click.option("--tracking-uri", help="MLflow URI for --log-mlflow [default: local store].")
+def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs, depth, xla,
+            stream, report_runs, out, log_mlflow, tracking_uri) -> None:  # fmt: skip
+    """Training/inference throughput, overhead vs bare model.fit, speed-up over the seeds, MFU,
+    report time. Defaults take several minutes on 2 CPU cores."""
+
+    for name, value in (("--batch-size", batch_size), ("--steps", steps), ("--repeats", repeats),
+                        ("--epochs", measured_epochs), ("--report-runs", report_runs)):  # fmt: skip
+        if value <= 0:
+            raise ConfigError(f"{name}: must be > 0, got {value}")
+    if depth == "preset":
+        depth = None
+    elif not depth.isdigit() or int(depth) <= 0:
+        raise ConfigError(f"--depth: a positive integer or 'preset', got {depth!r}")
+    else:
+        depth = int(depth)
+
+    from benchmark.perf.suite import RECIPES, PerfSettings, run_suite
+    from benchmark.perf.table import log_to_mlflow, render, write_json
+
+    recipe_list = tuple(comma_list(recipes)) if recipes else ()
+    unknown = [r for r in recipe_list if r not in RECIPES]
+    if unknown:
+        raise ConfigError(f"--recipes: unknown {unknown}; choose from {', '.join(RECIPES)}")
+    settings = PerfSettings(
+        models=tuple(comma_list(models)), preset=preset, recipes=recipe_list,
+        batch_size=batch_size, steps=steps, repeats=repeats, measured_epochs=measured_epochs,
+        depth=depth, xla=xla, stream=stream, report_runs=report_runs,
+    )  # fmt: skip
+    figures = run_suite(settings, echo=lambda line: click.echo(line, err=True))
+    out = (out or paths.perf_root() / "perf.json").resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(figures, out)
+    click.echo(render(figures))
+    click.echo(f"figures: {out}")
+    if log_mlflow:
+        run_id = log_to_mlflow(figures, out, tracking_uri)
+        click.echo(f"logged to MLflow run {run_id}")

@@ -1,0 +1,139 @@
+"""`vitbench run`: the benchmark matrix (models x seeds x presets x datasets) into MLflow."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+
+import click
+
+from benchmark import paths
+from benchmark.cli.options import comma_list, int_list, sigterm_as_interrupt
+from benchmark.cli.progress import MatrixProgress
+from benchmark.cli.workers import LocalWorkers, vitbench_argv, without_flags
+from benchmark.config import DATASETS, MODELS, deep_merge, load_experiment, overrides_from
+from benchmark.errors import ConfigError
+
+
+def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings):
+    """CLI flags override the experiment file; no file and no flags = the demo experiment."""
+    spec = load_experiment(experiment_file) if experiment_file else {}
+    if preset:
+        presets = comma_list(preset)
+    elif spec.get("presets"):
+        presets = list(spec["presets"])
+    else:
+        presets = [spec.get("preset") or "demo"]
+    model_list = comma_list(models) if models is not None else spec.get("models")
+    seed_list = int_list(seeds, "--seeds") if seeds is not None else spec.get("seeds")
+    datasets = comma_list(dataset) if dataset else spec.get("datasets")
+    overrides = deep_merge(spec.get("overrides") or {}, overrides_from(settings))
+    if epochs is not None:
+        overrides = deep_merge(overrides, {"train": {"epochs": epochs}})
+    return presets, model_list, seed_list, datasets, overrides, spec.get("experiment")
+
+
+@click.command(name="run")
+@click.argument("experiment_file", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--models", help=f"Comma-separated models: {','.join(MODELS)} (default: the preset's)."
+)
+@click.option("--seeds", help="Comma-separated seeds, e.g. 0,1,2 (default: the preset's).")
+@click.option("--preset", help="Preset name (see `vitbench models`); default: demo.")
+@click.option("--dataset", help=f"Comma-separated datasets: {','.join(DATASETS)}.")
+@click.option("--epochs", type=int, help="Override train.epochs for every cell.")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override any config key, e.g. --set model.num_heads=8 (repeatable).",
+)
+@click.option(
+    "--tracking-uri",
+    help="MLflow server URL (default: $MLFLOW_TRACKING_URI or the local store in .vitbench/).",
+)
+@click.option("--experiment", "experiment_name", help="MLflow experiment name [vitbench].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Share the cells through a queue "
+    "with this many worker processes here; run the same command on other machines "
+    "(same --storage and tracking server) to add more.",
+)
+@click.option(
+    "--storage",
+    help="Optuna RDB storage URL of the cell queue (default: SQLite in "
+    ".vitbench/; use PostgreSQL for several workers or machines).",
+)
+def command(
+    experiment_file,
+    models,
+    seeds,
+    preset,
+    dataset,
+    epochs,
+    settings,
+    tracking_uri,
+    experiment_name,
+    workers,
+    storage,
+) -> None:
+    """Run the benchmark matrix and print a table of the cells' final metrics.
+
+    With no arguments: the demo (offline digits, all three models, two seeds).
+    Re-running skips FINISHED cells and resumes interrupted ones.
+    """
+    presets, model_list, seed_list, datasets, overrides, exp_from_file = resolve_matrix(
+        experiment_file, models, seeds, preset, dataset, epochs, settings
+    )
+    if epochs is not None and epochs <= 0:
+        raise ConfigError(f"--epochs: must be > 0, got {epochs}")
+    # Deferred for start-up time: the matrix pulls in TensorFlow, Keras, MLflow and Optuna.
+    from benchmark.data.loading import ensure_available
+    from benchmark.matrix.plan import plan_cells
+    from benchmark.matrix.work_queue import run_queue
+    from benchmark.tracking.runs import connect
+
+    cells = plan_cells(presets, model_list, seed_list, datasets, overrides)  # validates all first
+    ensure_available([cell.config.data for cell in cells])  # data errors before any run exists
+    name = experiment_name or exp_from_file or paths.DEFAULT_EXPERIMENT
+    connection = connect(tracking_uri, name)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    click.echo(f"tracking: {connection.uri}  experiment: {name}  cells: {len(cells)}")
+    sigterm_as_interrupt()
+    run_name = f"matrix-{'+'.join(presets)}-{stamp}"
+    # Even a single process takes its cells from the queue, so concurrent runs never collide.
+    if storage is None:
+        paths.ensure_home()
+        storage = paths.default_study_storage()
+    if (workers or 1) > 1 and storage.startswith("sqlite"):
+        click.echo(
+            "warning: the queue is in SQLite; for several workers use PostgreSQL "
+            "(--storage postgresql+psycopg://USER@HOST/DB).",
+            err=True,
+        )
+    args = without_flags(sys.argv[1:], ("--workers", "--storage"))
+    argv = vitbench_argv([*args, "--workers", "1", "--storage", storage])
+    extra = LocalWorkers([argv] * ((workers or 1) - 1), echo=click.echo)
+    progress = MatrixProgress(len(cells), interactive=sys.stdout.isatty() and not extra.processes)
+    with extra, progress:
+        result = run_queue(
+            cells,
+            connection.client,
+            connection.experiment_id,
+            run_name,
+            storage,
+            on_cell_start=progress.cell_started,
+            on_cell_end=progress.cell_ended,
+            tracking_uri=connection.uri,
+            say=click.echo,
+        )
+    lost = sum(1 for code in extra.wait() if code != 0)
+    progress.summary(result, connection.uri)
+    if result.failed:
+        click.echo(f"{len(result.failed)} cell(s) FAILED; see failure_reason tags.", err=True)
+    if lost:
+        click.echo(f"{lost} worker process(es) exited non-zero.", err=True)
+    if result.failed or lost:
+        sys.exit(1)

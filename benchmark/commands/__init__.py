@@ -1,1 +1,0 @@
-"""One module per `vitbench` subcommand, each exposing a click command named `command`."""

@@ -1,0 +1,96 @@
+"""Cross-field checks: impossible combinations fail at load time, naming the field.
+
+Each rule is written once here; `loading.from_dict` runs them on every config it builds.
+"""
+
+from __future__ import annotations
+
+from benchmark.config.derived import input_size, resolved_attention, resolved_tokenizer
+from benchmark.config.schema import RunConfig
+from benchmark.errors import ConfigError
+
+
+def _positive(path: str, value: float | int | None) -> None:
+    if value is not None and value <= 0:
+        raise ConfigError(f"{path}: must be > 0, got {value}")
+
+
+def _fraction(path: str, value: float, allow_zero: bool = False) -> None:
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (low_ok and value < 1):
+        raise ConfigError(f"{path}: must be in {'[0' if allow_zero else '(0'}, 1), got {value}")
+
+
+def validate(config: RunConfig) -> None:
+    """Raise ConfigError for the first impossible setting."""
+    m, d, t, a = config.model, config.data, config.train, config.augment
+    for path, value in [
+        ("train.epochs", t.epochs),
+        ("train.batch_size", t.batch_size),
+        ("train.learning_rate", t.learning_rate),
+        ("model.patch_size", m.patch_size),
+        ("model.hidden_dim", m.hidden_dim),
+        ("model.depth", m.depth),
+        ("model.num_heads", m.num_heads),
+        ("model.key_dim", m.key_dim),
+        ("model.mlp_dim", m.mlp_dim),
+        ("model.dim_coefficient", m.dim_coefficient),
+        ("data.image_size", d.image_size),
+        ("data.max_train_examples", d.max_train_examples),
+        ("data.synthetic_examples", d.synthetic_examples),
+        ("data.synthetic_size", d.synthetic_size),
+    ]:
+        _positive(path, value)
+    if t.weight_decay < 0:
+        raise ConfigError(f"train.weight_decay: must be >= 0, got {t.weight_decay}")
+    for path, value in [
+        ("model.attention_dropout_rate", m.attention_dropout_rate),
+        ("model.projection_dropout_rate", m.projection_dropout_rate),
+        ("model.mlp_dropout_rate", m.mlp_dropout_rate),
+        ("model.head_dropout_rate", m.head_dropout_rate),
+        ("train.label_smoothing", t.label_smoothing),
+        ("train.warmup_fraction", t.warmup_fraction),
+        ("augment.rotation_factor", a.rotation_factor),
+        ("augment.zoom_factor", a.zoom_factor),
+        ("augment.contrast_factor", a.contrast_factor),
+    ]:
+        _fraction(path, value, allow_zero=True)
+    _fraction("data.validation_fraction", d.validation_fraction)
+    _fraction("data.test_fraction", d.test_fraction)
+    if d.synthetic_classes < 2:
+        raise ConfigError(f"data.synthetic_classes: must be >= 2, got {d.synthetic_classes}")
+    for i, units in enumerate(m.head_units):
+        _positive(f"model.head_units[{i}]", units)
+
+    if t.jit_compile == "true" and t.op_determinism:
+        raise ConfigError(
+            "train.jit_compile: 'true' (XLA) cannot run with train.op_determinism=true "
+            "(TensorFlow disables XLA under op determinism); set train.op_determinism=false "
+            "or train.jit_compile to 'auto' or 'false'"
+        )
+
+    size = input_size(config)
+    if size % m.patch_size:
+        raise ConfigError(
+            f"model.patch_size: {m.patch_size} does not divide the image size {size} "
+            f"(data.image_size); choose a divisor of {size}"
+        )
+    tokenizer, attention = resolved_tokenizer(config), resolved_attention(config)
+    if tokenizer == "shifted_patch" and m.patch_size < 2:
+        raise ConfigError("model.patch_size: shifted patch tokenization needs patch_size >= 2")
+    if m.key_dim is None and m.hidden_dim % m.num_heads:
+        raise ConfigError(
+            f"model.num_heads: {m.num_heads} heads do not divide model.hidden_dim {m.hidden_dim}"
+        )
+    if attention == "external":
+        if m.hidden_dim % m.num_heads:
+            raise ConfigError(
+                f"model.num_heads: {m.num_heads} heads do not divide model.hidden_dim "
+                f"{m.hidden_dim} (external attention)"
+            )
+        if m.hidden_dim % m.dim_coefficient:
+            raise ConfigError(
+                f"model.dim_coefficient: {m.dim_coefficient} does not divide model.hidden_dim "
+                f"{m.hidden_dim}; external attention keeps hidden_dim // dim_coefficient "
+                "memory units"
+            )

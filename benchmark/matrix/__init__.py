@@ -1,0 +1,1 @@
+"""The benchmark matrix: the plan (cells and their hashes), one cell's run, the shared queue."""

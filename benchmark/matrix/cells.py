@@ -1,0 +1,103 @@
+"""One matrix cell as one MLflow child run: skip, resume or start it, and record a failure.
+
+Idempotent: a cell whose config hash already has a FINISHED run in the experiment is skipped.
+Resumable: a cell left RUNNING (process killed) or KILLED (SIGTERM / Ctrl-C) continues from its
+last checkpointed epoch in the SAME run. A failing cell is marked FAILED with its reason and the
+matrix goes on; the caller exits non-zero.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mlflow.tracking import MlflowClient
+
+from benchmark.errors import VitbenchError
+from benchmark.matrix.plan import Cell
+from benchmark.paths import checkpoint_root
+from benchmark.tracking import runs as tracking
+from benchmark.tracking.run_logger import RunLogger, lineage_tags
+from benchmark.training import checkpoint
+from benchmark.training.loop import train_and_evaluate
+
+
+@dataclass
+class CellOutcome:
+    cell: Cell
+    status: str  # FINISHED | SKIPPED | FAILED | KILLED
+    run_id: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass
+class MatrixResult:
+    parent_run_id: str
+    experiment_id: str
+    outcomes: list[CellOutcome]
+
+    @property
+    def failed(self) -> list[CellOutcome]:
+        return [o for o in self.outcomes if o.status == "FAILED"]
+
+
+def _existing_cell_run(client: MlflowClient, experiment_id: str, key: str):
+    runs = tracking.find_runs(
+        client, experiment_id, f"tags.config_hash = '{key}' and tags.`vitbench.kind` = 'cell'"
+    )
+    finished = [r for r in runs if r.info.status == "FINISHED"]
+    resumable = [r for r in runs if r.info.status in ("RUNNING", "KILLED")]
+    return (finished[0] if finished else None), (resumable[0] if resumable else None)
+
+
+def run_cell(
+    client: MlflowClient,
+    experiment_id: str,
+    parent_run_id: str,
+    cell: Cell,
+    progress: Callable[[int, dict], None] | None = None,
+    takeover: bool = True,
+) -> CellOutcome:
+    """Train one cell into its child run; never raises except on interruption.
+
+    `takeover=False` (a queue worker that knows another live worker holds this cell) leaves a
+    RUNNING run alone; the default takes a stale RUNNING/KILLED run over, as a rerun does.
+    """
+    finished, resumable = _existing_cell_run(client, experiment_id, cell.key)
+    if finished is not None:
+        return CellOutcome(cell, "SKIPPED", finished.info.run_id, dict(finished.data.metrics))
+    if not takeover and resumable is not None and resumable.info.status == "RUNNING":
+        return CellOutcome(
+            cell, "SKIPPED", resumable.info.run_id, reason="running on another worker"
+        )
+    checkpoint_dir = checkpoint_root() / cell.key
+    if resumable is not None and checkpoint.load_meta(checkpoint_dir) is not None:
+        run_id = resumable.info.run_id
+        client.update_run(run_id, status="RUNNING")
+    else:
+        if resumable is not None:  # no local state to resume from: close it, start afresh
+            client.set_tag(resumable.info.run_id, "failure_reason", "worker lost; no checkpoint")
+            client.set_terminated(resumable.info.run_id, "FAILED")
+        checkpoint.clear(checkpoint_dir)
+        name = f"{cell.config.model.name}-s{cell.config.seed}-{cell.config.preset}"
+        run_id = tracking.create_run(
+            client, experiment_id, name, lineage_tags(cell.config, "cell"), parent_run_id
+        )
+    tracker = RunLogger(client, run_id, cell.config, progress)
+    try:
+        result = train_and_evaluate(cell.config, tracker, checkpoint_dir)
+        tracker.finish(result)
+    except KeyboardInterrupt:
+        tracker.fail("interrupted (SIGTERM or Ctrl-C); rerun to resume", status="KILLED")
+        raise
+    except Exception as exc:  # NaN loss, OOM, bad shapes: record and go on with the matrix
+        reason = str(exc) if isinstance(exc, VitbenchError) else f"{type(exc).__name__}: {exc}"
+        tracker.fail(reason)
+        checkpoint.clear(checkpoint_dir)
+        if not isinstance(exc, VitbenchError):
+            traceback.print_exc()
+        return CellOutcome(cell, "FAILED", run_id, reason=reason)
+    checkpoint.clear(checkpoint_dir)
+    return CellOutcome(cell, "FINISHED", run_id, result.final_metrics())

@@ -1,0 +1,279 @@
+"""The matrix as a queue shared by many workers (`vitbench run --workers K --storage URL`).
+
+Optuna's RDB storage is the engine, so no lock or queue of our own: one enqueued trial per cell
+(popping a WAITING trial is atomic), a heartbeat per running trial, and a retry callback that
+re-enqueues a dead worker's trial. MLflow stays the record of results: `run_cell` does the work.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+
+import optuna
+from mlflow.tracking import MlflowClient
+from optuna.exceptions import DuplicatedStudyError, ExperimentalWarning
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
+from optuna.trial import FrozenTrial, TrialState
+
+from benchmark.errors import ConfigError, StorageUnavailableError
+from benchmark.matrix.cells import CellOutcome, MatrixResult, run_cell
+from benchmark.matrix.plan import Cell, matrix_hash
+from benchmark.tracking import runs as tracking
+from benchmark.tracking import spool
+from benchmark.tracking.server import redact, wait_for_server
+
+HEARTBEAT_ENV = "VITBENCH_HEARTBEAT_S"
+PARENT_ATTR = "parent_run_id"
+LIVE = (TrialState.WAITING, TrialState.RUNNING)
+MAX_RETRY = 3
+
+warnings.filterwarnings("ignore", category=ExperimentalWarning)  # heartbeat API: stable enough
+
+
+def heartbeat_seconds() -> int:
+    """Heartbeat interval; a trial silent for 3 intervals counts as a dead worker's."""
+    value = int(os.environ.get(HEARTBEAT_ENV, "3"))
+    if value <= 0:
+        raise ConfigError(f"{HEARTBEAT_ENV}: must be > 0, got {value}")
+    return value
+
+
+def heartbeat_storage(
+    url: str,
+    heartbeat_interval: int,
+    grace_period: int,
+    max_retry: int = MAX_RETRY,
+    label: str = "queue storage",
+) -> RDBStorage:
+    """The one RDB storage with a heartbeat that the cell queue and studies share: a trial whose
+    worker died is marked FAIL after `grace_period` and re-queued with the same parameters by
+    `RetryHeartbeatStaleTrialCallback`. An unreachable database is a ConfigError naming the URL."""
+    engine_kwargs: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        engine_kwargs["connect_args"] = {"connect_timeout": 10}
+    try:
+        return RDBStorage(
+            url,
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=max_retry),
+        )
+    except (ImportError, ModuleNotFoundError) as exc:
+        raise ConfigError(
+            f"{label} {redact(url)}: missing database driver ({exc}); for PostgreSQL "
+            "install vitbench[postgres] (psycopg 3)"
+        ) from None
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageUnavailableError(
+            f"{label} {redact(url)} is unreachable or invalid: {first_line[:300]}. "
+            "Check --storage (an SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db)."
+        ) from None
+
+
+def _queue_storage(url: str) -> RDBStorage:
+    beat = heartbeat_seconds()
+    return heartbeat_storage(url, beat, 3 * beat)
+
+
+def matrix_parent(
+    client: MlflowClient, experiment_id: str, cells: Sequence[Cell], name: str
+) -> str:
+    """The matrix's one parent run, found by the hash of its cells."""
+    tags = {
+        "vitbench.preset": ",".join(sorted({c.config.preset for c in cells})),
+        "vitbench.cells": str(len(cells)),
+        "vitbench.models": ",".join(sorted({c.config.model.name for c in cells})),
+        "vitbench.seeds": ",".join(str(s) for s in sorted({c.config.seed for c in cells})),
+    }
+    identity = {"vitbench.kind": "matrix", "vitbench.matrix_hash": matrix_hash(cells)}
+    return tracking.find_or_create_parent(client, experiment_id, identity, name, tags)
+
+
+def open_queue(url: str, cells: Sequence[Cell]) -> tuple[optuna.Study, bool]:
+    """Create or load study `matrix-<hash>`; True when this process created it (it elects the
+    parent run). Retried because concurrent first starts may race on creating the tables."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    name = f"matrix-{matrix_hash(cells)}"
+    sampler = optuna.samplers.RandomSampler()  # never used for cells: they are all enqueued
+    for attempt in range(5):
+        try:
+            storage = _queue_storage(url)
+            try:
+                return optuna.create_study(study_name=name, storage=storage, sampler=sampler), True
+            except DuplicatedStudyError:
+                return optuna.load_study(study_name=name, storage=storage, sampler=sampler), False
+        except Exception as exc:  # table-creation race on an empty database
+            if attempt == 4 or (
+                isinstance(exc, ConfigError) and not isinstance(exc, StorageUnavailableError)
+            ):
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
+
+
+def cell_of(trial: FrozenTrial) -> str | None:
+    """The cell key an enqueued (or retried) trial carries; None for a sampler-made trial."""
+    return (trial.system_attrs.get("fixed_params") or {}).get("cell")
+
+
+def live_cell_trials(study: optuna.Study) -> list[FrozenTrial]:
+    return [t for t in study.get_trials(deepcopy=False, states=LIVE) if cell_of(t) is not None]
+
+
+def finished_runs(client: MlflowClient, experiment_id: str) -> dict:
+    """config hash -> a FINISHED cell run of this experiment."""
+    runs = tracking.find_runs(
+        client, experiment_id, "tags.`vitbench.kind` = 'cell' and attributes.status = 'FINISHED'"
+    )
+    return {r.data.tags.get("config_hash", ""): r for r in runs}
+
+
+def finished_keys(client: MlflowClient, experiment_id: str) -> set[str]:
+    return set(finished_runs(client, experiment_id))
+
+
+def enqueue_cells(study: optuna.Study, cells: Sequence[Cell], done: set[str]) -> int:
+    """Enqueue every cell not FINISHED in MLflow and not already waiting/running in the queue.
+
+    Not `skip_if_exists`: it also counts FAIL/COMPLETE trials, so a KILLED or FAILED cell would
+    never be queued again on a rerun. Concurrent starts may enqueue a cell twice; the objective
+    lets only the earliest live trial of a cell run it.
+    """
+    pending = {cell_of(t) for t in live_cell_trials(study)}
+    added = 0
+    for cell in cells:
+        if cell.key not in done and cell.key not in pending:
+            study.enqueue_trial({"cell": cell.key})
+            added += 1
+    return added
+
+
+def _order(trial: FrozenTrial) -> tuple:
+    return (trial.datetime_start or trial.datetime_complete, trial.number)
+
+
+def _wait_for_drain(study: optuna.Study, trial: optuna.Trial) -> None:
+    """A sampler-made trial means the queue is empty. Wait while other cells run (their worker
+    may be dead: failing stale trials re-enqueues them), then stop this worker."""
+    poll = min(heartbeat_seconds(), 2)  # notice a finished cell soon, even with long beats
+    while True:
+        live = live_cell_trials(study)
+        if any(t.state == TrialState.WAITING for t in live):
+            raise optuna.TrialPruned("queue has work again")
+        if not live:
+            trial.set_user_attr("queue_drained", True)
+            study.stop()
+            raise optuna.TrialPruned("queue drained")
+        time.sleep(poll)
+        fail_stale_trials(study)
+
+
+def make_objective(
+    cells: Sequence[Cell],
+    run_one: Callable[[int, Cell, bool], CellOutcome],
+    outcomes: list[CellOutcome],
+    say: Callable[[str], None] = print,
+) -> Callable[[optuna.Trial], float]:
+    by_key = {c.key: (i, c) for i, c in enumerate(cells)}
+
+    def objective(trial: optuna.Trial) -> float:
+        study = trial.study
+        me = study._storage.get_trial(trial._trial_id)
+        key = cell_of(me)
+        if key is None:
+            _wait_for_drain(study, trial)
+        trial.suggest_categorical("cell", sorted(by_key))
+        index, cell = by_key[key]
+        retry = RetryHeartbeatStaleTrialCallback.retried_trial_number(me)
+        if retry is not None:
+            say(f"{cell.label}: retrying the cell of lost trial {retry}")
+        others = [t for t in live_cell_trials(study) if cell_of(t) == key and t.number != me.number]
+        others = [t for t in others if t.state == TrialState.RUNNING]
+        if any(_order(t) < _order(me) for t in others):  # a duplicate enqueue: the first wins
+            trial.set_user_attr("outcome", "DUPLICATE")
+            return 0.0
+        outcome = run_one(index, cell, not others)
+        trial.set_user_attr("outcome", outcome.status)
+        trial.set_user_attr("run_id", outcome.run_id)
+        if outcome.reason != "running on another worker":
+            outcomes.append(outcome)
+        return 1.0 if outcome.status in ("FINISHED", "SKIPPED") else 0.0
+
+    return objective
+
+
+def _elect_parent(
+    study: optuna.Study,
+    created: bool,
+    client: MlflowClient,
+    experiment_id: str,
+    cells: Sequence[Cell],
+    run_name: str,
+) -> str:
+    """Only the study's creator finds/creates the parent run, so concurrent workers share one."""
+    if created:
+        parent = matrix_parent(client, experiment_id, cells, run_name)
+        study.set_user_attr(PARENT_ATTR, parent)
+        return parent
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        parent = study.user_attrs.get(PARENT_ATTR)
+        if parent:
+            client.update_run(parent, status="RUNNING")
+            return parent
+        time.sleep(0.5)
+    return matrix_parent(client, experiment_id, cells, run_name)  # creator died early
+
+
+def run_queue(
+    cells: Sequence[Cell],
+    client: MlflowClient,
+    experiment_id: str,
+    run_name: str,
+    storage_url: str,
+    on_cell_start: Callable[[int, Cell], Callable[[int, dict], None] | None] | None = None,
+    on_cell_end: Callable[[CellOutcome], None] | None = None,
+    tracking_uri: str = "",
+    say: Callable[[str], None] = print,
+) -> MatrixResult:
+    """One queue worker: run cells until none is waiting or running anywhere."""
+    spool.replay_all(client)
+    wait_s = float(os.environ.get("VITBENCH_SERVER_WAIT_S", "600"))
+    study, created = open_queue(storage_url, cells)
+    parent = _elect_parent(study, created, client, experiment_id, cells, run_name)
+    done = finished_runs(client, experiment_id)
+    enqueue_cells(study, cells, set(done))
+    outcomes: list[CellOutcome] = []
+    for cell in cells:  # say so for every cell that is already FINISHED (idempotent rerun)
+        if cell.key in done:
+            run = done[cell.key]
+            outcome = CellOutcome(cell, "SKIPPED", run.info.run_id, dict(run.data.metrics))
+            outcomes.append(outcome)
+            if on_cell_end:
+                on_cell_end(outcome)
+
+    def run_one(index: int, cell: Cell, takeover: bool) -> CellOutcome:
+        wait_for_server(client, tracking_uri, wait_s)  # a server back from an outage
+        progress = on_cell_start(index, cell) if on_cell_start else None
+        outcome = run_cell(client, experiment_id, parent, cell, progress, takeover=takeover)
+        if on_cell_end and outcome.reason != "running on another worker":
+            on_cell_end(outcome)
+        return outcome
+
+    try:
+        study.optimize(make_objective(cells, run_one, outcomes, say), catch=())
+    except KeyboardInterrupt:
+        if not any(t.state == TrialState.RUNNING for t in live_cell_trials(study)):
+            client.set_terminated(parent, "KILLED")
+        raise
+    if not live_cell_trials(study):  # drained: every worker reaches the same verdict
+        wait_for_server(client, tracking_uri, wait_s)
+        done = finished_keys(client, experiment_id)
+        status = "FINISHED" if all(c.key in done for c in cells) else "FAILED"
+        client.set_terminated(parent, status)
+    return MatrixResult(parent, experiment_id, outcomes)

@@ -1,0 +1,178 @@
+"""One matrix cell (or study trial) as an MLflow child run: the TrainingHooks that log it.
+
+Per cell: the flattened config as params, parameter counts and FLOPs, tags for lineage and
+determinism, one `log_batch` per epoch (step = epoch), final metrics and artifacts.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import mlflow.data
+import numpy as np
+from mlflow.entities import DatasetInput, InputTag
+from mlflow.tracking import MlflowClient
+
+from benchmark.config import RunConfig, input_size
+from benchmark.tracking import runs as tracking
+from benchmark.training import checkpoint, determinism
+from benchmark.training.loop import StartInfo, TrainResult
+
+
+def lineage_tags(config: RunConfig, kind: str) -> dict[str, str]:
+    """Tags known before training: enough to find, group and rerun the cell."""
+    tags = {
+        "vitbench.kind": kind,
+        "model": config.model.name,
+        "seed": str(config.seed),
+        "preset": config.preset,
+        "dataset": config.data.dataset,
+        "config_hash": config.config_hash(),
+        "git_commit": tracking.git_commit(),
+        "hardware": tracking.hardware(),
+    }
+    tags.update({f"version.{k}": v for k, v in tracking.package_versions().items()})
+    return tags
+
+
+class RunLogger:
+    """TrainingHooks that write one child run; `progress(epoch, metrics)` is optional."""
+
+    def __init__(self, client: MlflowClient, run_id: str, config: RunConfig, progress=None):
+        self.client = client
+        self.run_id = run_id
+        self.config = config
+        self.writer = tracking.RunWriter(client, run_id)
+        self.progress = progress
+        self.extra_params: dict[str, Any] = {}
+
+    def on_start(self, info: StartInfo) -> None:
+        params = {
+            **self.config.flatten(),
+            **self.extra_params,
+            "params_total": info.params["total"],
+            "params_trainable": info.params["trainable"],
+            "params_non_trainable": info.params["non_trainable"],
+            "flops_per_image": info.flops_per_image,
+            "input_size": input_size(self.config),
+        }
+        tags = {
+            **determinism.settings(),
+            "numerics.jit_compile": str(info.model.jit_compile).lower(),  # "auto" resolved
+            "numerics.compute_dtype": info.model.dtype_policy.compute_dtype,
+            "dataset_digest": info.dataset_digest,
+            "resumed_from_epoch": str(info.resumed_from_epoch),
+        }
+        self.writer.log(params=params, tags=tags)
+        self._log_dataset(info)
+        if info.resumed_from_epoch:
+            self._relog_missing_epochs(info)
+
+    def _log_dataset(self, info: StartInfo) -> None:
+        """Dataset lineage through mlflow.data (name + digest) as a training input."""
+        if self.writer.offline:
+            return
+
+        data = info.dataset
+        dataset = mlflow.data.from_numpy(
+            data.x_train[:256],
+            targets=data.y_train[:256],
+            name=f"{data.name}-{info.dataset_digest}",
+        )
+        entity = DatasetInput(
+            dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")]
+        )
+        try:
+            self.client.log_inputs(self.run_id, datasets=[entity])
+        except Exception:
+            self.writer.offline = True
+
+    def _relog_missing_epochs(self, info: StartInfo) -> None:
+        """The checkpoint may hold an epoch whose metrics never reached MLflow (killed between
+        the two writes): log exactly those, so every epoch appears once."""
+
+        state = checkpoint.load_meta(info.checkpoint_dir) if info.checkpoint_dir else None
+        if state is None:
+            return
+        try:
+            logged = {m.step for m in self.client.get_metric_history(self.run_id, "loss")}
+        except Exception:
+            return
+        for row in state.history:
+            if row["epoch"] not in logged:
+                metrics = {k: v for k, v in row.items() if k != "epoch"}
+                self.writer.log(metrics=metrics, step=int(row["epoch"]))
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        self.writer.log(metrics=metrics, step=epoch)
+        if self.progress is not None:
+            self.progress(epoch, metrics)
+
+    def finish(self, result: TrainResult, extra_metrics: dict[str, float] | None = None) -> None:
+        self.writer.log(metrics={**result.final_metrics(), **(extra_metrics or {})}, step=0)
+        folder = Path(tempfile.mkdtemp(prefix="vitbench-artifacts-"))
+        write_artifacts(folder, result)
+        self.writer.artifacts(folder)
+        sample = result_sample(result)
+        tracking.log_keras_model(self.run_id, result.model, sample, self.writer)
+        self.writer.terminate("FINISHED")
+        self.writer.flush()
+
+    def fail(self, reason: str, status: str = "FAILED") -> None:
+        self.writer.log(tags={"failure_reason": reason[:4000]})
+        self.writer.terminate(status)
+        self.writer.flush()
+
+
+def result_sample(result: TrainResult):
+
+    size = result.model.input_shape[1]
+    channels = result.model.input_shape[-1]
+    return np.zeros((2, size, size, channels), dtype="float32")
+
+
+def write_artifacts(folder: Path, result: TrainResult) -> None:
+    """config.yaml, model summary, history CSV, learning curves, environment."""
+    (folder / "config.yaml").write_text(result.config.to_yaml())
+    lines: list[str] = []
+    result.model.summary(print_fn=lambda line, *a, **k: lines.append(line), line_length=110)
+    (folder / "model_summary.txt").write_text("\n".join(lines) + "\n")
+    with open(folder / "history.csv", "w", newline="") as handle:
+        columns = list(result.history[0]) if result.history else ["epoch"]
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(result.history)
+    plot_learning_curves(result.history, folder / "learning_curves.png", result.config)
+    environment = {
+        "versions": tracking.package_versions(),
+        "determinism": determinism.settings(),
+        "hardware": tracking.hardware(),
+        "git_commit": tracking.git_commit(),
+    }
+    tracking.write_json(folder / "environment.json", environment)
+
+
+def plot_learning_curves(history: list[dict], path: Path, config: RunConfig) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("loss", "train"), ("val_loss", "validation")):
+        left.plot(epochs, [h.get(key) for h in history], marker="o", label=label)
+    for key, label in (("accuracy", "train"), ("val_accuracy", "validation")):
+        right.plot(epochs, [h.get(key) for h in history], marker="o", label=label)
+    left.set(xlabel="epoch", ylabel="loss", title="Loss")
+    right.set(xlabel="epoch", ylabel="top-1 accuracy", title="Accuracy")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend()
+    fig.suptitle(f"{config.model.name} seed={config.seed} preset={config.preset}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

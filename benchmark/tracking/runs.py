@@ -1,0 +1,242 @@
+"""Everything MLflow: experiments, parent/child runs, params, per-epoch metrics, artifacts.
+
+Writes go through `RunWriter`, which falls back to the local spool when the server is away, so a
+cell's record survives an outage. Child runs are linked to their parent explicitly
+(`mlflow.parentRunId`), never through the thread-local active run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
+
+from benchmark import paths
+from benchmark.tracking import spool
+from benchmark.tracking.server import (
+    configure_client_retries,
+    init_local_store,
+    is_remote,
+    preflight,
+    resolve_tracking_uri,
+)
+
+PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "mlflow", "optuna", "numpy", "vitbench")
+MAX_PARAMS_PER_BATCH = 100
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 else "unknown"
+
+
+def hardware() -> str:
+    return f"{platform.machine()} {os.cpu_count()} cpu {platform.processor() or ''}".strip()
+
+
+def get_experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        if experiment.lifecycle_stage == "deleted":
+            client.restore_experiment(experiment.experiment_id)
+        return experiment.experiment_id
+    location = None
+    if not is_remote(tracking_uri):
+        location = (paths.local_artifact_root() / name).as_uri()
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except mlflow.exceptions.MlflowException:  # created concurrently by another process
+        return client.get_experiment_by_name(name).experiment_id
+
+
+class RunWriter:
+    """Writes for one run; after the first failed call everything goes to the spool, in order."""
+
+    def __init__(self, client: MlflowClient, run_id: str):
+        self.client = client
+        self.run_id = run_id
+        self.offline = spool.has_pending(run_id)
+
+    def _do(self, op: dict[str, Any]) -> None:
+        if not self.offline:
+            try:
+                spool.apply(self.client, self.run_id, op)
+                return
+            except Exception:  # connection refused, timeouts, 5xx after retries
+                self.offline = True
+        spool.append(self.run_id, op)
+
+    def log(self, metrics=None, params=None, tags=None, step: int = 0) -> None:
+        params = dict(params or {})
+        keys = list(params)
+        for start in range(0, max(len(keys), 1), MAX_PARAMS_PER_BATCH):
+            chunk = {k: params[k] for k in keys[start : start + MAX_PARAMS_PER_BATCH]}
+            first = start == 0
+            self._do(
+                {
+                    "op": "batch",
+                    "metrics": (metrics or {}) if first else {},
+                    "params": chunk,
+                    "tags": (tags or {}) if first else {},
+                    "step": step,
+                    "ts": now_ms(),
+                }
+            )
+
+    def artifacts(self, local_dir: Path, artifact_path: str | None = None) -> None:
+        if self.offline:  # keep a copy: the caller's temp folder may be gone before replay
+            kept = spool.run_dir(self.run_id) / f"artifacts-{now_ms()}"
+            shutil.copytree(local_dir, kept)
+            local_dir = kept
+        self._do({"op": "artifacts", "path": str(local_dir), "artifact_path": artifact_path})
+
+    def terminate(self, status: str) -> None:
+        self._do({"op": "terminate", "status": status, "ts": now_ms()})
+
+    def flush(self) -> bool:
+        """Try to deliver spooled writes now; True when nothing is pending."""
+        if not self.offline:
+            return True
+        done = spool.replay(self.client, self.run_id)
+        self.offline = not done
+        return done
+
+
+def create_run(
+    client: MlflowClient,
+    experiment_id: str,
+    name: str,
+    tags: dict[str, str],
+    parent_run_id: str | None = None,
+) -> str:
+    all_tags = {MLFLOW_RUN_NAME: name, **tags}
+    if parent_run_id:
+        all_tags[MLFLOW_PARENT_RUN_ID] = parent_run_id
+    run = client.create_run(experiment_id, run_name=name, tags=all_tags)
+    return run.info.run_id
+
+
+def find_runs(client: MlflowClient, experiment_id: str, filter_string: str) -> list:
+    runs, token = [], None
+    while True:
+        page = client.search_runs(
+            [experiment_id], filter_string, max_results=1000, page_token=token
+        )
+        runs.extend(page)
+        token = page.token
+        if not token:
+            return runs
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def requirements() -> list[str]:
+    """Pinned from the running environment (skips MLflow's slow, noisy inference)."""
+    versions = package_versions()
+    names = ("keras", "tensorflow-cpu", "tensorflow", "numpy")
+    return [f"{n}=={versions[n]}" for n in names if n in versions]
+
+
+def log_keras_model(run_id: str, model, sample: Any, writer: RunWriter) -> None:
+    """Log the trained model with mlflow.keras (with a signature); if the server is away, save
+    it with mlflow.keras.save_model and spool the folder as the run's `model` artifacts."""
+
+    signature = infer_signature(sample, np.asarray(model.predict(sample, verbose=0)))
+    if not writer.offline:
+        try:
+            with mlflow.start_run(run_id=run_id):
+                mlflow.keras.log_model(
+                    model, name="model", signature=signature, pip_requirements=requirements()
+                )
+            return
+        except Exception:
+            writer.offline = True
+    folder = Path(tempfile.mkdtemp(prefix="vitbench-model-")) / "model"
+    mlflow.keras.save_model(
+        model, str(folder), signature=signature, pip_requirements=requirements()
+    )
+    writer.artifacts(folder, "model")
+
+
+@dataclass(frozen=True)
+class Connection:
+    client: MlflowClient
+    uri: str
+    experiment_id: str
+
+
+def connect(flag: str | None, experiment: str) -> Connection:
+    """The one connect sequence of every command that writes runs: resolve the URI, fail fast on
+    a dead or refusing server, create the local store safely, open (or restore) the experiment."""
+    uri = resolve_tracking_uri(flag)
+    configure_client_retries()
+    preflight(uri)
+    init_local_store(uri)
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient(uri)
+    return Connection(client, uri, get_experiment_id(client, experiment, uri))
+
+
+def find_or_create_parent(
+    client: MlflowClient,
+    experiment_id: str,
+    identity: dict[str, str],
+    name: str,
+    tags: dict[str, str],
+) -> str:
+    """The one parent run (matrix or study) whose tags hold `identity`, marked RUNNING.
+
+    Reused on resume; concurrent creators converge on the oldest and delete their own."""
+    query = " and ".join(f"tags.`{k}` = '{v}'" for k, v in identity.items())
+    existing = find_runs(client, experiment_id, query)
+    if not existing:
+        all_tags = {**identity, "git_commit": git_commit(), **tags}
+        mine = create_run(client, experiment_id, name, all_tags)
+        existing = find_runs(client, experiment_id, query)
+        oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
+        if oldest.info.run_id != mine:
+            client.delete_run(mine)
+        return oldest.info.run_id
+    oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
+    if oldest.info.status != "RUNNING":
+        client.update_run(oldest.info.run_id, status="RUNNING")
+    return oldest.info.run_id

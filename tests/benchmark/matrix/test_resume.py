@@ -1,0 +1,145 @@
+"""Interruptions: SIGKILL resumes into the same run with the uninterrupted result; SIGTERM marks
+the run KILLED (not RUNNING, not FINISHED) and keeps its checkpoint; NaN fails one cell only."""
+
+from __future__ import annotations
+
+import signal
+
+from tests.support.cli import (
+    cell_runs,
+    kill,
+    local_client,
+    run_vitbench,
+    start_vitbench,
+    wait_for_epoch,
+)
+
+SLOW_CELL = [
+    "--preset",
+    "smoke",
+    "--models",
+    "vit",
+    "--seeds",
+    "0",
+    "--epochs",
+    "8",
+    "--set",
+    "data.synthetic_examples=1200",
+    "--set",
+    "model.hidden_dim=32",
+    "--set",
+    "train.batch_size=32",
+]
+
+
+def _final(run) -> dict[str, float]:
+    keys = ("test_loss", "test_accuracy", "test_top5_accuracy", "best_val_accuracy")
+    return {k: run.data.metrics[k] for k in keys}
+
+
+def test_sigkill_then_rerun_resumes_same_run_with_identical_metrics(tmp_path):
+    reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
+    reference_dir.mkdir()
+    killed_dir.mkdir()
+    done = run_vitbench([*SLOW_CELL, "--experiment", "e"], reference_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (reference,) = cell_runs(local_client(reference_dir), "e")
+
+    process = start_vitbench([*SLOW_CELL, "--experiment", "e"], killed_dir)
+    run_id = wait_for_epoch(lambda: local_client(killed_dir), "e", 3, process)
+    kill(process, signal.SIGKILL)
+    (stale,) = cell_runs(local_client(killed_dir), "e")
+    assert stale.info.status == "RUNNING"  # MLflow has no heartbeat: the rerun must notice
+
+    resumed = run_vitbench([*SLOW_CELL, "--experiment", "e"], killed_dir)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    client = local_client(killed_dir)
+    (run,) = cell_runs(client, "e")
+    assert run.info.run_id == run_id and run.info.status == "FINISHED"
+    assert int(run.data.tags["resumed_from_epoch"]) >= 3
+    steps = [m.step for m in client.get_metric_history(run_id, "loss")]
+    assert sorted(steps) == list(range(1, 9))  # every epoch exactly once
+    assert _final(run) == _final(reference)  # bitwise-equal training on CPU
+    ref_losses = [
+        m.value
+        for m in sorted(
+            local_client(reference_dir).get_metric_history(reference.info.run_id, "val_loss"),
+            key=lambda m: m.step,
+        )
+    ]
+    losses = [
+        m.value for m in sorted(client.get_metric_history(run_id, "val_loss"), key=lambda m: m.step)
+    ]
+    assert losses == ref_losses
+
+
+def test_sigterm_marks_killed_keeps_checkpoint_and_rerun_finishes(tmp_path):
+    process = start_vitbench([*SLOW_CELL, "--experiment", "t"], tmp_path)
+    run_id = wait_for_epoch(lambda: local_client(tmp_path), "t", 2, process)
+    output = kill(process, signal.SIGTERM)
+    assert process.returncode == 130, output
+    (run,) = cell_runs(local_client(tmp_path), "t")
+    assert run.info.status == "KILLED"
+    assert "interrupted" in run.data.tags["failure_reason"]
+    checkpoints = list((tmp_path / ".vitbench" / "checkpoints").iterdir())
+    assert len(checkpoints) == 1 and (checkpoints[0] / "state.npz").is_file()
+
+    done = run_vitbench([*SLOW_CELL, "--experiment", "t"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run,) = cell_runs(local_client(tmp_path), "t")
+    assert run.info.run_id == run_id and run.info.status == "FINISHED"
+    assert not (tmp_path / ".vitbench" / "checkpoints" / checkpoints[0].name).exists()
+
+
+def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
+    args = [
+        "--preset",
+        "smoke",
+        "--models",
+        "vit,eanet",
+        "--seeds",
+        "0",
+        "--epochs",
+        "2",
+        "--set",
+        "train.learning_rate=1000000",
+        "--set",
+        "data.synthetic_examples=160",
+        "--experiment",
+        "nan",
+    ]
+    done = run_vitbench(args, tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    runs = cell_runs(local_client(tmp_path), "nan")
+    assert len(runs) == 2  # the second cell ran after the first failed
+    for run in runs:
+        assert run.info.status == "FAILED"
+        assert "non-finite" in run.data.tags["failure_reason"]
+    assert "FAILED" in done.stderr or "FAILED" in done.stdout
+
+
+def test_same_seed_same_metrics_different_seed_differs(tmp_path):
+    base = [
+        "--preset",
+        "smoke",
+        "--models",
+        "eanet",
+        "--epochs",
+        "2",
+        "--set",
+        "data.synthetic_examples=160",
+    ]
+    for experiment, seed in (("a", "0"), ("b", "0"), ("c", "1")):
+        done = run_vitbench([*base, "--seeds", seed, "--experiment", experiment], tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+    client = local_client(tmp_path)
+    (a,), (b,), (c,) = (cell_runs(client, e) for e in "abc")
+
+    def history(r):
+        return [
+            m.value
+            for m in sorted(client.get_metric_history(r.info.run_id, "loss"), key=lambda m: m.step)
+        ]
+
+    assert history(a) == history(b) and _final(a) == _final(b)
+    assert history(a) != history(c)

@@ -1,0 +1,109 @@
+"""Every registry entry (and every tokenizer x attention ablation) builds, runs and trains.
+
+Parametrised over `MODELS`, so a new variant is tested with no new test code."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from benchmark.config import MODELS
+from benchmark.layers import (
+    EncoderBlock,
+    ExternalAttention,
+    LocalitySelfAttention,
+    MultiHeadSelfAttention,
+    PatchTokenizer,
+    ShiftedPatchTokenizer,
+)
+from benchmark.config.registry import ATTENTIONS
+from benchmark.models.classifier import build_classifier
+
+SIZE, CHANNELS, CLASSES, BATCH = 16, 3, 4, 4
+TOKENIZER_CLASSES = {"patch": PatchTokenizer, "shifted_patch": ShiftedPatchTokenizer}
+ATTENTION_CLASSES = {
+    "mhsa": MultiHeadSelfAttention,
+    "lsa": LocalitySelfAttention,
+    "external": ExternalAttention,
+}
+
+
+def _batch(rng):
+    x = rng.normal(size=(BATCH, SIZE, SIZE, CHANNELS)).astype("float32")
+    y = np.eye(CLASSES, dtype="float32")[rng.integers(0, CLASSES, BATCH)]
+    return x, y
+
+
+def _structure(model) -> tuple[type, type]:
+    blocks = [layer for layer in model.layers if isinstance(layer, EncoderBlock)]
+    assert len(blocks) == 1
+    return type(model.get_layer("tokenizer")), type(blocks[0].attention_layer)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_registry_model_builds_runs_and_trains(name, tiny_model_config, rng):
+    spec = MODELS[name]
+    model = build_classifier(tiny_model_config(name), SIZE, CHANNELS, CLASSES)
+    assert _structure(model) == (
+        TOKENIZER_CLASSES[spec.tokenizer],
+        ATTENTION_CLASSES[spec.attention],
+    )
+    x, y = _batch(rng)
+    assert tuple(model(x, training=False).shape) == (BATCH, CLASSES)
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        jit_compile=False,
+    )
+    before = [w.copy() for w in model.get_weights()]
+    loss = model.train_on_batch(x, y)
+    after = model.get_weights()
+    assert np.isfinite(loss)
+    changed = [not np.array_equal(a, b) for a, b in zip(before, after, strict=True)]
+    # Every weight gets a gradient except EANet's memory-key bias (softmax over tokens is
+    # shift-invariant per memory unit), so nearly all of them must move after one Adam step.
+    assert sum(changed) >= len(changed) - 1, (
+        f"{len(changed) - sum(changed)} of {len(changed)} weights did not move"
+    )
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_registry_model_round_trips_through_keras_file(name, tiny_model_config, rng, tmp_path):
+    model = build_classifier(tiny_model_config(name), SIZE, CHANNELS, CLASSES)
+    x, _ = _batch(rng)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    restored = keras.models.load_model(path)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(restored(x, training=False)),
+        keras.ops.convert_to_numpy(model(x, training=False)),
+    )
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+@pytest.mark.parametrize("tokenizer", list(TOKENIZER_CLASSES))
+def test_ablation_overrides_build_the_requested_parts(tokenizer, attention, tiny_model_config, rng):
+    config = tiny_model_config("vit", tokenizer=tokenizer, attention=attention)
+    model = build_classifier(config, SIZE, CHANNELS, CLASSES)
+    assert _structure(model) == (TOKENIZER_CLASSES[tokenizer], ATTENTION_CLASSES[attention])
+    x, _ = _batch(rng)
+    assert tuple(model(x, training=False).shape) == (BATCH, CLASSES)
+
+
+def test_flatten_head_with_hidden_units(tiny_model_config, rng):
+    config = tiny_model_config(
+        "vit", pooling="flatten", head_norm=True, head_units=(8,), head_dropout_rate=0.5
+    )
+    model = build_classifier(config, SIZE, CHANNELS, CLASSES)
+    assert tuple(model.get_layer("pool").output.shape) == (None, 16 * 16)  # tokens * width
+    assert model.get_layer("head_0").units == 8
+    assert isinstance(model.get_layer("head_norm"), keras.layers.LayerNormalization)
+    x, _ = _batch(rng)
+    assert tuple(model(x, training=False).shape) == (BATCH, CLASSES)
+
+
+def test_patch_size_not_dividing_the_image_is_a_value_error(tiny_model_config):
+    with pytest.raises(ValueError, match="patch_size"):
+        build_classifier(tiny_model_config("vit", patch_size=3), SIZE, CHANNELS, CLASSES)
