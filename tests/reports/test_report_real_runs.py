@@ -11,8 +11,8 @@ import pytest
 from mlflow import MlflowClient
 
 from reports.build import build_report
-from tests.support.cli import vitbench_env
 from tests.reports.expected import finished_by_model, t_summary
+from tests.support.cli import vitbench_env
 
 
 def _cli(args, cwd):

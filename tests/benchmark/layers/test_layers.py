@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 import benchmark.layers
+from benchmark.config.registry import ATTENTIONS
 from benchmark.layers import (
     EncoderBlock,
     ExternalAttention,
@@ -27,7 +28,6 @@ from benchmark.layers import (
     PositionEmbedding,
     ShiftedPatchTokenizer,
 )
-from benchmark.config.registry import ATTENTIONS
 
 BASE_LAYER_KEYS = {"name", "trainable", "dtype"}  # always written by keras.layers.Layer
 OPTIONAL_BASE_KEYS = set(keras.layers.Layer().get_config())  # + activity_regularizer, autocast

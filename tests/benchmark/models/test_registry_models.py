@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from benchmark.config import MODELS
+from benchmark.config.registry import ATTENTIONS
 from benchmark.layers import (
     EncoderBlock,
     ExternalAttention,
@@ -17,7 +18,6 @@ from benchmark.layers import (
     PatchTokenizer,
     ShiftedPatchTokenizer,
 )
-from benchmark.config.registry import ATTENTIONS
 from benchmark.models.classifier import build_classifier
 
 SIZE, CHANNELS, CLASSES, BATCH = 16, 3, 4, 4
