@@ -62,7 +62,7 @@ def test_commands_use_only_guaranteed_flags(service: str) -> None:
 
 @pytest.mark.parametrize("service", sorted(COMMANDS))
 def test_commands_parse_with_the_real_cli(service: str) -> None:
-    from benchmark.cli import cli
+    from benchmark.cli.main import cli
 
     group_ctx = cli.make_context("vitbench", list(COMMANDS[service]))
     remaining = [*getattr(group_ctx, "_protected_args", []), *group_ctx.args]

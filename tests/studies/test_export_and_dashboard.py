@@ -34,7 +34,7 @@ def test_export_rejects_a_path_like_name(tmp_path) -> None:
 
 
 def test_dashboard_help_parses() -> None:
-    from benchmark.cli import cli
+    from benchmark.cli.main import cli
 
     result = CliRunner().invoke(cli, ["dashboard", "--help"])
     assert result.exit_code == 0

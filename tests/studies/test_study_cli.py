@@ -96,7 +96,7 @@ def in_process(tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    from benchmark.cli import cli
+    from benchmark.cli.main import cli
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

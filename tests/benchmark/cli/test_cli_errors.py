@@ -47,7 +47,7 @@ def run(args, cwd, timeout=120):
 @pytest.mark.parametrize(("args", "expected"), CASES, ids=[" ".join(c[0]) for c in CASES])
 def test_bad_input_is_refused_before_any_run(args, expected, tmp_path, monkeypatch, capsys):
     """In-process through the console entry point (same code path, no interpreter start-up)."""
-    from benchmark.cli import main
+    from benchmark.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     argv = ["run", *args] if "--preset" in args else ["run", "--preset", "smoke", *args]

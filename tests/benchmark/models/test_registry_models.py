@@ -8,25 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from benchmark.config import MODELS
-from benchmark.config.registry import ATTENTIONS
-from benchmark.layers import (
-    EncoderBlock,
-    ExternalAttention,
-    LocalitySelfAttention,
-    MultiHeadSelfAttention,
-    PatchTokenizer,
-    ShiftedPatchTokenizer,
-)
+from benchmark.config.registry import ATTENTIONS, MODELS, TOKENIZERS
+from benchmark.layers import EncoderBlock
 from benchmark.models.classifier import build_classifier
 
 SIZE, CHANNELS, CLASSES, BATCH = 16, 3, 4, 4
-TOKENIZER_CLASSES = {"patch": PatchTokenizer, "shifted_patch": ShiftedPatchTokenizer}
-ATTENTION_CLASSES = {
-    "mhsa": MultiHeadSelfAttention,
-    "lsa": LocalitySelfAttention,
-    "external": ExternalAttention,
-}
 
 
 def _batch(rng):
@@ -35,20 +21,18 @@ def _batch(rng):
     return x, y
 
 
-def _structure(model) -> tuple[type, type]:
+def _structure(model) -> tuple[str, str]:
+    """Class names of the tokenizer and of the block's attention, as the registry spells them."""
     blocks = [layer for layer in model.layers if isinstance(layer, EncoderBlock)]
     assert len(blocks) == 1
-    return type(model.get_layer("tokenizer")), type(blocks[0].attention_layer)
+    return type(model.get_layer("tokenizer")).__name__, type(blocks[0].attention_layer).__name__
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_registry_model_builds_runs_and_trains(name, tiny_model_config, rng):
     spec = MODELS[name]
     model = build_classifier(tiny_model_config(name), SIZE, CHANNELS, CLASSES)
-    assert _structure(model) == (
-        TOKENIZER_CLASSES[spec.tokenizer],
-        ATTENTION_CLASSES[spec.attention],
-    )
+    assert _structure(model) == (TOKENIZERS[spec.tokenizer].layer, ATTENTIONS[spec.attention].layer)
     x, y = _batch(rng)
     assert tuple(model(x, training=False).shape) == (BATCH, CLASSES)
 
@@ -82,12 +66,12 @@ def test_registry_model_round_trips_through_keras_file(name, tiny_model_config, 
     )
 
 
-@pytest.mark.parametrize("attention", ATTENTIONS)
-@pytest.mark.parametrize("tokenizer", list(TOKENIZER_CLASSES))
+@pytest.mark.parametrize("attention", list(ATTENTIONS))
+@pytest.mark.parametrize("tokenizer", list(TOKENIZERS))
 def test_ablation_overrides_build_the_requested_parts(tokenizer, attention, tiny_model_config, rng):
     config = tiny_model_config("vit", tokenizer=tokenizer, attention=attention)
     model = build_classifier(config, SIZE, CHANNELS, CLASSES)
-    assert _structure(model) == (TOKENIZER_CLASSES[tokenizer], ATTENTION_CLASSES[attention])
+    assert _structure(model) == (TOKENIZERS[tokenizer].layer, ATTENTIONS[attention].layer)
     x, _ = _batch(rng)
     assert tuple(model(x, training=False).shape) == (BATCH, CLASSES)
 

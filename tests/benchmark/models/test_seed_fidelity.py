@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from keras import layers, ops
 
-from benchmark.cli import cli
+from benchmark.cli.main import cli
 
 IMAGE_SIZE, PATCH_SIZE, PROJECTION_DIM, NUM_HEADS, DEPTH = 72, 6, 64, 4, 8
 NUM_PATCHES = (IMAGE_SIZE // PATCH_SIZE) ** 2  # 144

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from benchmark.cli import cli
+from benchmark.cli.main import cli
 
 HARNESS_KEYS = {
     "train_images_per_s",
