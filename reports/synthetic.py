@@ -1,4 +1,4 @@
-"""Fake but schema-true runs (CONTRACT.md) for timing the report on large stores.
+"""Fake but schema-true runs for timing the report on large stores.
 
 For ``vitbench perf`` only; the real report never calls this. Three store calls per run
 (create_run with tags, one log_batch, set_terminated) keep 1,000 runs to tens of seconds.

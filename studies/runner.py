@@ -67,8 +67,6 @@ def open_study(settings: StudySettings, storage):
             load_if_exists=True,
         )
     except ValueError as exc:  # directions differ from the stored study
-        from benchmark.errors import ConfigError
-
         raise ConfigError(f"study {settings.study_name!r}: {exc}") from None
 
 

@@ -47,7 +47,7 @@ def median(values: Sequence[float]) -> float:
 def measure_matmul_ceiling(size: int = 2048, iterations: int = 10, trials: int = 5) -> float:
     """Best FLOP/s of `iterations` chained float32 matmuls in a tf.function (the machine's peak
     for the op that dominates these models); the best trial, since a ceiling is a maximum."""
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
 
     a = tf.random.uniform((size, size), dtype=tf.float32)
     b = tf.random.uniform((size, size), dtype=tf.float32) / size

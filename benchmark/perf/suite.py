@@ -206,7 +206,7 @@ def augmentation_bound(seed_images_per_s: float, augment_ms: float, batch: int) 
 
 def _environment() -> dict[str, Any]:
 
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
 
     return {
         "cpu_count": os.cpu_count(),

@@ -102,7 +102,7 @@ def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """`bare`, but the arrays reach `fit` as one repeated tf.data stream instead of through
     Keras' array adapter: separates what the feed costs from what the harness adds."""
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
 
     model, size, steps, y = _setup(config, data)
     x = _normalised_arrays(data, size)
@@ -204,7 +204,7 @@ def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 
 def _augmentation_ms(augmentation: keras.Sequential, images: np.ndarray, batch: int) -> float:
     """Median ms of the seed's augmentation block alone on one training batch (compiled)."""
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
 
     step = tf.function(lambda x: augmentation(x, training=True))
     x = tf.constant(images[:batch])

@@ -156,7 +156,7 @@ def write_artifacts(folder: Path, result: TrainResult) -> None:
 
 
 def plot_learning_curves(history: list[dict], path: Path, config: RunConfig) -> None:
-    import matplotlib
+    import matplotlib  # deferred: headless backend chosen before pyplot loads
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -12,7 +12,7 @@ def configure(seed: int, op_determinism: bool) -> None:
 
     Both ways, because the setting is process-wide: a worker that ran a deterministic cell must
     not carry it into the next cell that asked for XLA (Keras silently drops XLA under it)."""
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
     from tensorflow.python.framework import config as tf_config
 
     tf.get_logger().setLevel("ERROR")  # retracing chatter; real errors still raise
@@ -24,7 +24,7 @@ def configure(seed: int, op_determinism: bool) -> None:
 
 
 def settings() -> dict[str, str]:
-    """What must match for bitwise-equal reruns (STACK_FACTS: each flag changes the bits)."""
+    """What must match for bitwise-equal reruns (each flag changes the bits)."""
     from tensorflow.python.framework import config as tf_config  # not in tf.config's public API
 
     op_det = tf_config.is_op_determinism_enabled()

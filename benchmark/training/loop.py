@@ -122,7 +122,7 @@ def compile_model(model, config: RunConfig, steps: int, num_classes: int) -> Non
 
 
 def _latency_ms(model, image: np.ndarray, repeats: int = 30) -> tuple[float, float]:
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
 
     predict = tf.function(lambda x: model(x, training=False))
     batch = tf.constant(image[None])

@@ -1,4 +1,4 @@
-"""A real MLflow SQLite store holding schema-true runs (CONTRACT.md), built once per session.
+"""A real MLflow SQLite store holding schema-true runs, built once per session.
 
 Experiments:
 - ``vitbench``: matrix ``matrix-demo-...`` (vit, vit_sl, eanet x seeds 0-4, 3 epochs), plus one
@@ -61,7 +61,7 @@ def log_child(
     extra_params: dict | None = None,
     extra_metrics: dict | None = None,
 ) -> str:
-    """One cell/trial run exactly as CONTRACT.md describes it."""
+    """One cell/trial run exactly as a vitbench cell run is logged."""
     dataset = "digits"
     tags = {
         "mlflow.parentRunId": parent,
