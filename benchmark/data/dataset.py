@@ -29,13 +29,30 @@ class ImageDataset:
     def channels(self) -> int:
         return int(self.x_train.shape[-1])
 
+    def splits(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """(images, labels) per split, keyed by MLflow's dataset contexts."""
+        return {
+            "training": (self.x_train, self.y_train),
+            "validation": (self.x_val, self.y_val),
+            "test": (self.x_test, self.y_test),
+        }
+
     def digest(self) -> str:
-        """sha256 over every split's bytes: equal digests mean the same data and split."""
-        h = hashlib.sha256()
-        for array in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
-            h.update(str(array.shape).encode())
-            h.update(np.ascontiguousarray(array).tobytes())
-        return h.hexdigest()[:16]
+        """Over every split's bytes: equal digests mean the same data and the same split."""
+        return array_digest(*(a for pair in self.splits().values() for a in pair))
+
+    def split_digests(self) -> dict[str, str]:
+        """The same scheme per split, for the per-split dataset inputs in MLflow."""
+        return {name: array_digest(x, y) for name, (x, y) in self.splits().items()}
+
+
+def array_digest(*arrays: np.ndarray) -> str:
+    """sha256 over each array's shape and bytes, in order (16 hex digits)."""
+    h = hashlib.sha256()
+    for array in arrays:
+        h.update(str(array.shape).encode())
+        h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()[:16]
 
 
 def split_train_validation(

@@ -27,6 +27,18 @@ def one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype="float32")[labels]
 
 
+def epoch_order(seed: int, epoch, count: int) -> tf.Tensor:
+    """The permutation of the training examples in `epoch`: a pure function of (seed, epoch)."""
+    order_seed = tf.stack([tf.cast(seed, tf.int64), tf.cast(epoch, tf.int64)])
+    return tf.argsort(tf.random.stateless_uniform([count], seed=order_seed))
+
+
+def augmentation_seed(seed: int, epoch, batch_index) -> tf.Tensor:
+    """The stateless seed of every augmentation draw of one batch: (seed, epoch, batch) only."""
+    step = tf.cast(epoch, tf.int64) * 100_000 + tf.cast(batch_index, tf.int64)
+    return tf.stack([tf.cast(seed + AUGMENT_SEED_OFFSET, tf.int64), step])
+
+
 def training_stream(
     data: ImageDataset,
     augmenter: Augmenter,
@@ -40,15 +52,11 @@ def training_stream(
     count = len(data.x_train)
 
     def epoch_indices(epoch):
-        order_seed = tf.stack([tf.cast(seed, tf.int64), epoch])
-        order = tf.argsort(tf.random.stateless_uniform([count], seed=order_seed))
-        batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
-        return batches.enumerate().map(lambda b, ids: (epoch, b, ids))
+        batches = tf.data.Dataset.from_tensor_slices(epoch_order(seed, epoch, count))
+        return batches.batch(batch_size).enumerate().map(lambda b, ids: (epoch, b, ids))
 
     def load(epoch, batch_index, ids):
-        draw_seed = tf.stack(
-            [tf.cast(seed + AUGMENT_SEED_OFFSET, tf.int64), epoch * 100_000 + batch_index]
-        )
+        draw_seed = augmentation_seed(seed, epoch, batch_index)
         x = augmenter.training(tf.gather(images, ids), draw_seed)
         return x, tf.gather(labels, ids)
 

@@ -16,7 +16,14 @@ import numpy as np
 from mlflow.entities import DatasetInput, InputTag
 from mlflow.tracking import MlflowClient
 
-from benchmark.config import RunConfig, input_size
+from benchmark.config import (
+    RunConfig,
+    input_size,
+    key_dim,
+    num_tokens,
+    resolved_attention,
+    resolved_tokenizer,
+)
 from benchmark.tracking import runs as tracking
 from benchmark.training import checkpoint, determinism
 from benchmark.training.loop import StartInfo, TrainResult
@@ -31,11 +38,17 @@ def lineage_tags(config: RunConfig, kind: str) -> dict[str, str]:
         "preset": config.preset,
         "dataset": config.data.dataset,
         "config_hash": config.config_hash(),
+        "vitbench.logged_model": model_name(config),
         "git_commit": tracking.git_commit(),
         "hardware": tracking.hardware(),
     }
     tags.update({f"version.{k}": v for k, v in tracking.package_versions().items()})
     return tags
+
+
+def model_name(config: RunConfig) -> str:
+    """The logged model's name, distinct per cell: e.g. `vit_sl-s0-demo`."""
+    return f"{config.model.name}-s{config.seed}-{config.preset}"
 
 
 class RunLogger:
@@ -52,6 +65,11 @@ class RunLogger:
     def on_start(self, info: StartInfo) -> None:
         params = {
             **self.config.flatten(),
+            # the architecture as built, not the config's "None = the registry's choice"
+            "model.tokenizer": resolved_tokenizer(self.config),
+            "model.attention": resolved_attention(self.config),
+            "derived.num_tokens": num_tokens(self.config),
+            "derived.key_dim": key_dim(self.config),
             **self.extra_params,
             "params_total": info.params["total"],
             "params_trainable": info.params["trainable"],
@@ -72,21 +90,24 @@ class RunLogger:
             self._relog_missing_epochs(info)
 
     def _log_dataset(self, info: StartInfo) -> None:
-        """Dataset lineage through mlflow.data (name + digest) as a training input."""
+        """Dataset lineage through mlflow.data: one input per split (training, validation, test),
+        each profiling the whole split, with the per-split digest of `ImageDataset`."""
         if self.writer.offline:
             return
-
         data = info.dataset
-        dataset = mlflow.data.from_numpy(
-            data.x_train[:256],
-            targets=data.y_train[:256],
-            name=f"{data.name}-{info.dataset_digest}",
-        )
-        entity = DatasetInput(
-            dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "training")]
-        )
+        digests = data.split_digests()
+        entities = []
+        for context, (x, y) in data.splits().items():
+            dataset = mlflow.data.from_numpy(
+                x, targets=y, name=f"{data.name}-{context}", digest=digests[context]
+            )
+            entities.append(
+                DatasetInput(
+                    dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)]
+                )
+            )
         try:
-            self.client.log_inputs(self.run_id, datasets=[entity])
+            self.client.log_inputs(self.run_id, datasets=entities)
         except Exception:
             self.writer.offline = True
 
@@ -117,7 +138,9 @@ class RunLogger:
         write_artifacts(folder, result)
         self.writer.artifacts(folder)
         sample = result_sample(result)
-        tracking.log_keras_model(self.run_id, result.model, sample, self.writer)
+        tracking.log_keras_model(
+            self.run_id, model_name(result.config), result.model, sample, self.writer
+        )
         self.writer.terminate("FINISHED")
         self.writer.flush()
 

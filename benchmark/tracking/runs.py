@@ -7,11 +7,13 @@ cell's record survives an outage. Child runs are linked to their parent explicit
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,9 +23,17 @@ from typing import Any
 
 import mlflow
 import numpy as np
+from mlflow.entities import SourceType
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
-from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
+from mlflow.utils.mlflow_tags import (
+    MLFLOW_GIT_COMMIT,
+    MLFLOW_PARENT_RUN_ID,
+    MLFLOW_RUN_NAME,
+    MLFLOW_SOURCE_NAME,
+    MLFLOW_SOURCE_TYPE,
+    MLFLOW_USER,
+)
 
 from benchmark import paths
 from benchmark.tracking import spool
@@ -139,6 +149,19 @@ class RunWriter:
         return done
 
 
+def source_tags() -> dict[str, str]:
+    """Who ran what from where: the tags MLflow's fluent API sets, set for client-made runs."""
+    tags = {
+        MLFLOW_SOURCE_NAME: "vitbench " + " ".join(sys.argv[1:2]) if sys.argv[1:2] else "vitbench",
+        MLFLOW_SOURCE_TYPE: SourceType.to_string(SourceType.LOCAL),
+        MLFLOW_USER: getpass.getuser(),
+    }
+    commit = git_commit()
+    if commit != "unknown":
+        tags[MLFLOW_GIT_COMMIT] = commit
+    return tags
+
+
 def create_run(
     client: MlflowClient,
     experiment_id: str,
@@ -146,7 +169,7 @@ def create_run(
     tags: dict[str, str],
     parent_run_id: str | None = None,
 ) -> str:
-    all_tags = {MLFLOW_RUN_NAME: name, **tags}
+    all_tags = {MLFLOW_RUN_NAME: name, **source_tags(), **tags}
     if parent_run_id:
         all_tags[MLFLOW_PARENT_RUN_ID] = parent_run_id
     run = client.create_run(experiment_id, run_name=name, tags=all_tags)
@@ -176,25 +199,26 @@ def requirements() -> list[str]:
     return [f"{n}=={versions[n]}" for n in names if n in versions]
 
 
-def log_keras_model(run_id: str, model, sample: Any, writer: RunWriter) -> None:
-    """Log the trained model with mlflow.keras (with a signature); if the server is away, save
-    it with mlflow.keras.save_model and spool the folder as the run's `model` artifacts."""
+def log_keras_model(run_id: str, name: str, model, sample: Any, writer: RunWriter) -> None:
+    """Log the trained model with mlflow.keras as `name` (with a signature); if the server is
+    away, save it with mlflow.keras.save_model and spool the folder as the run's `name`
+    artifacts."""
 
     signature = infer_signature(sample, np.asarray(model.predict(sample, verbose=0)))
     if not writer.offline:
         try:
             with mlflow.start_run(run_id=run_id):
                 mlflow.keras.log_model(
-                    model, name="model", signature=signature, pip_requirements=requirements()
+                    model, name=name, signature=signature, pip_requirements=requirements()
                 )
             return
         except Exception:
             writer.offline = True
-    folder = Path(tempfile.mkdtemp(prefix="vitbench-model-")) / "model"
+    folder = Path(tempfile.mkdtemp(prefix="vitbench-model-")) / name
     mlflow.keras.save_model(
         model, str(folder), signature=signature, pip_requirements=requirements()
     )
-    writer.artifacts(folder, "model")
+    writer.artifacts(folder, name)
 
 
 @dataclass(frozen=True)

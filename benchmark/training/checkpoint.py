@@ -1,9 +1,12 @@
-"""Per-epoch resume state: every model and optimizer variable (weights, moments, iteration
-counter, dropout seed-generator states), the epoch counter and the history so far.
+"""Per-epoch resume state in ONE file: every model and optimizer variable (weights, moments,
+iteration counter, dropout seed-generator states), the epoch counter, the history so far and the
+config hash.
 
 Data order and augmentation are keyed by (seed, epoch), so this is the whole RNG state: a run
 resumed from epoch k continues bit for bit like the uninterrupted run (on CPU, same settings).
-Written atomically (temp file + rename) so a kill mid-write leaves the previous checkpoint.
+The file is written to a temporary name and swapped in with one rename, so a kill at any point
+leaves either the previous checkpoint or the new one, never weights of one epoch labelled as
+another.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-STATE_FILE = "state.npz"
-META_FILE = "meta.json"
+CHECKPOINT_FILE = "checkpoint.npz"
+META_KEY = "meta"
 
 
 @dataclass
@@ -32,34 +35,36 @@ def _all_variables(model) -> list:
     return list(model.variables) + list(model.optimizer.variables)
 
 
+def path_of(directory: Path) -> Path:
+    return directory / CHECKPOINT_FILE
+
+
 def save(directory: Path, model, epochs_done: int, history: list[dict], config_hash: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(_all_variables(model))}
-    tmp_state = directory / (STATE_FILE + ".tmp.npz")
-    np.savez(tmp_state, **arrays)
-    tmp_meta = directory / (META_FILE + ".tmp")
     meta = {"epochs_done": epochs_done, "history": history, "config_hash": config_hash}
-    tmp_meta.write_text(json.dumps(meta))
-    os.replace(tmp_state, directory / STATE_FILE)
-    os.replace(tmp_meta, directory / META_FILE)
+    arrays[META_KEY] = np.array(json.dumps(meta))
+    tmp = directory / (CHECKPOINT_FILE + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path_of(directory))
 
 
 def load_meta(directory: Path | None) -> ResumeState | None:
-    if directory is None or not (directory / META_FILE).is_file():
+    if directory is None or not path_of(directory).is_file():
         return None
-    if not (directory / STATE_FILE).is_file():
-        return None
-    meta = json.loads((directory / META_FILE).read_text())
+    with np.load(path_of(directory)) as saved:
+        meta = json.loads(str(saved[META_KEY]))
     return ResumeState(meta["epochs_done"], meta["history"], meta["config_hash"])
 
 
 def restore(directory: Path, model) -> None:
     """Assign saved values; the optimizer must already be built for the model."""
     variables = _all_variables(model)
-    with np.load(directory / STATE_FILE) as saved:
-        if len(saved.files) != len(variables):
+    with np.load(path_of(directory)) as saved:
+        names = [name for name in saved.files if name != META_KEY]
+        if len(names) != len(variables):
             raise ValueError(
-                f"checkpoint in {directory} holds {len(saved.files)} variables, "
+                f"checkpoint in {directory} holds {len(names)} variables, "
                 f"the model has {len(variables)}"
             )
         for i, variable in enumerate(variables):
@@ -69,7 +74,7 @@ def restore(directory: Path, model) -> None:
 def clear(directory: Path | None) -> None:
     if directory is None:
         return
-    for name in (STATE_FILE, META_FILE):
-        (directory / name).unlink(missing_ok=True)
+    for path in (path_of(directory), directory / (CHECKPOINT_FILE + ".tmp.npz")):
+        path.unlink(missing_ok=True)
     if directory.is_dir() and not any(directory.iterdir()):
         directory.rmdir()

@@ -82,7 +82,7 @@ def test_sigterm_marks_killed_keeps_checkpoint_and_rerun_finishes(tmp_path):
     assert run.info.status == "KILLED"
     assert "interrupted" in run.data.tags["failure_reason"]
     checkpoints = list((tmp_path / ".vitbench" / "checkpoints").iterdir())
-    assert len(checkpoints) == 1 and (checkpoints[0] / "state.npz").is_file()
+    assert len(checkpoints) == 1 and (checkpoints[0] / "checkpoint.npz").is_file()
 
     done = run_vitbench([*SLOW_CELL, "--experiment", "t"], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
