@@ -57,6 +57,7 @@ class TrainResult:
     dataset_digest: str
     model: Any = field(repr=False)
     resumed_from_epoch: int = 0
+    keras_history: dict[str, list[float]] = field(default_factory=dict)  # this process's epochs
 
     @property
     def best_epoch(self) -> int:
@@ -183,7 +184,7 @@ def train_and_evaluate(
             data, augmenter, batch, config.seed, start_epoch, config.train.epochs
         )
         observer = EpochObserver(state, hooks, len(data.x_train), checkpoint_dir)
-        model.fit(
+        fitted = model.fit(
             stream,
             epochs=config.train.epochs,
             initial_epoch=start_epoch,
@@ -193,6 +194,9 @@ def train_and_evaluate(
             shuffle=False,  # order comes from the seeded stream
             verbose=0,
         )
+        keras_history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
+    else:
+        keras_history = {}
     train_time = sum(h["epoch_time_s"] for h in state.history)
 
     scores = model.evaluate(test, verbose=0, return_dict=True)
@@ -219,4 +223,5 @@ def train_and_evaluate(
         dataset_digest=info.dataset_digest,
         model=model,
         resumed_from_epoch=start_epoch,
+        keras_history=keras_history,
     )
