@@ -52,7 +52,7 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
     args = [
         *TINY,
         "--models",
-        "vit,eanet",
+        "vit_sl,eanet",
         "--seeds",
         "0,1",
         "--epochs",
@@ -72,8 +72,8 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"
     assert len(children) == 4
     assert {(r.data.tags["model"], r.data.tags["seed"]) for r in children} == {
-        ("vit", "0"),
-        ("vit", "1"),
+        ("vit_sl", "0"),
+        ("vit_sl", "1"),
         ("eanet", "0"),
         ("eanet", "1"),
     }
@@ -97,8 +97,11 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
         assert tags["numerics.compute_dtype"] == "float32"
         expected = resolve_config("smoke", tags["model"], int(tags["seed"]), OVERRIDES)
         assert tags["config_hash"] == expected.config_hash()
+        built = {"model.tokenizer", "model.attention"}  # logged as built, not as "None"
         for key, value in expected.flatten().items():
-            assert run.data.params[key] == str(value), key
+            if key not in built:
+                assert run.data.params[key] == str(value), key
+        _check_metadata(run, expected)
         assert int(run.data.params["params_total"]) == int(run.data.metrics["params_total"]) > 0
         for key in EPOCH_METRICS:
             history = client.get_metric_history(run_id, key)
@@ -111,11 +114,12 @@ def _check_matrix(server_url: str, workdir, experiment: str) -> None:
         assert 0.0 <= run.data.metrics["test_accuracy"] <= 1.0
         listed = {a.path for a in client.list_artifacts(run_id)}
         assert set(ARTIFACTS) <= listed, listed
+        _check_history_csv(client, run_id)
         assert run.inputs.dataset_inputs, "dataset lineage missing"
         models = client.search_logged_models(
             [exp.experiment_id], filter_string=f"source_run_id = '{run_id}'"
         )
-        assert [m.name for m in models] == ["model"]  # mlflow.keras.log_model, linked to the run
+        assert [m.name for m in models] == [f"{tags['model']}-s{tags['seed']}-smoke"]
         info = mlflow.models.get_model_info(f"models:/{models[0].model_id}")
         assert info.signature is not None and info.signature.inputs is not None
     _check_logged_model(children[0])
@@ -129,7 +133,8 @@ def _check_logged_model(run) -> None:
     from benchmark.data.augment import Augmenter, Normalizer
     from benchmark.data.loading import load_dataset
 
-    model = mlflow.keras.load_model(f"runs:/{run.info.run_id}/model")
+    name = run.data.tags["vitbench.logged_model"]
+    model = mlflow.keras.load_model(f"runs:/{run.info.run_id}/{name}")
     config = resolve_config("smoke", run.data.tags["model"], int(run.data.tags["seed"]), OVERRIDES)
     data = load_dataset(config.data)
     augmenter = Augmenter(config.augment, Normalizer(data.x_train), data.image_size)
@@ -182,3 +187,47 @@ def test_unreachable_server_fails_fast_naming_the_uri(tmp_path):
     assert time.monotonic() - start < 30  # includes ~10 s of Python/TF start-up
     assert done.returncode != 0
     assert uri in done.stderr and "unreachable" in done.stderr
+
+
+def _check_metadata(run, config) -> None:
+    """Resolved architecture and derived values in params; three whole-split dataset inputs;
+    who ran it from where."""
+    import json
+
+    from benchmark.config import MODELS
+    from benchmark.data.loading import load_dataset
+
+    params, tags = run.data.params, run.data.tags
+    spec = MODELS[tags["model"]]
+    assert (params["model.tokenizer"], params["model.attention"]) == (
+        spec.tokenizer,
+        spec.attention,
+    )
+    assert params["input_size"] == "16" and params["derived.num_tokens"] == str((16 // 4) ** 2)
+    assert params["derived.key_dim"] == str(config.model.hidden_dim // config.model.num_heads)
+    data = load_dataset(config.data)
+    inputs = {
+        next(t.value for t in i.tags if t.key == "mlflow.data.context"): i.dataset
+        for i in run.inputs.dataset_inputs
+    }
+    assert set(inputs) == {"training", "validation", "test"}
+    for context, (x, y) in data.splits().items():
+        profile = json.loads(inputs[context].profile)
+        assert profile["features_shape"] == list(x.shape), context
+        assert profile["targets_shape"] == list(y.shape), context
+        assert inputs[context].digest == data.split_digests()[context]
+    assert tags["mlflow.source.name"].startswith("vitbench")
+    assert tags["mlflow.source.type"] == "LOCAL" and tags["mlflow.user"]
+
+
+def _check_history_csv(client, run_id: str) -> None:
+    """history.csv (the artifact) and MLflow's per-epoch points are the same numbers."""
+    import csv
+    import tempfile
+
+    folder = client.download_artifacts(run_id, "history.csv", tempfile.mkdtemp())
+    with open(folder) as handle:
+        rows = list(csv.DictReader(handle))
+    for key in EPOCH_METRICS:
+        logged = {m.step: m.value for m in client.get_metric_history(run_id, key)}
+        assert logged == {int(r["epoch"]): float(r[key]) for r in rows}, key
