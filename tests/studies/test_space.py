@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.config import MODELS, ConfigError, resolve_config
+from benchmark.config import MODELS, ConfigError, resolve_config, with_changes
 from studies.space import load_space
 
 
@@ -80,7 +80,7 @@ def test_suggested_values_become_config_overrides() -> None:
     for _ in range(20):
         trial = study.ask()
         values = space.suggest(trial)
-        config = base.replace(**space.overrides(values))  # validates: never raises
+        config = with_changes(base, **space.overrides(values))  # validates: never raises
         assert config.model.num_heads == values["num_heads"]
         assert config.train.learning_rate == values["learning_rate"]
         study.tell(trial, 0.0)

@@ -108,7 +108,7 @@ def test_vit_sl_small_ds_matches_the_seed_count(preset_rows, seed_vanilla_count)
 
 
 def test_every_seed_preset_is_listed_with_its_model(preset_rows):
-    from benchmark.config import SEED_PRESETS, load_preset
+    from benchmark.config.presets import SEED_PRESETS, load_preset
 
     for name in SEED_PRESETS:
         model = load_preset(name).model
