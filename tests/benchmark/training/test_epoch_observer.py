@@ -44,3 +44,27 @@ def test_epoch_setup_is_epoch_begin_to_first_step_of_every_epoch():
         assert epoch["epoch_time_s"] >= 3 * PAUSE_S
         train_s = 12 / epoch["train_images_per_s"]  # no validation: the whole epoch, up to rounding
         assert epoch["epoch_setup_s"] < train_s == pytest.approx(epoch["epoch_time_s"], rel=1e-3)
+
+
+class SlowValidation(keras.callbacks.Callback):
+    """Runs after the observer: a pause inside the validation pass of every epoch."""
+
+    def on_test_begin(self, logs=None):
+        time.sleep(PAUSE_S)
+
+
+def test_train_images_per_s_excludes_the_validation_pass():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((12, 4), "float32"), np.zeros((12, 2), "float32")
+    stream = tf.data.Dataset.from_tensor_slices((x, y)).batch(4).repeat()
+    val = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    run = RunState(hash="h", history=[])
+    observer = EpochObserver(run, hooks=None, train_count=12, checkpoint_dir=None)
+    model.fit(stream, steps_per_epoch=3, epochs=2, validation_data=val,
+              callbacks=[observer, SlowValidation()], verbose=0)  # fmt: skip
+
+    for epoch in run.history:
+        train_s = 12 / epoch["train_images_per_s"]
+        assert epoch["epoch_time_s"] >= PAUSE_S
+        assert train_s <= epoch["epoch_time_s"] - PAUSE_S, epoch  # the pause is not training
