@@ -10,7 +10,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from benchmark.config import load_preset, resolve_config
+from benchmark.config import load_preset, resolve_config, resolved_attention, resolved_tokenizer
 from tests.support.cli import local_client
 from tests.support.studies import TINY_STUDY, local_storage, run_study, runs_of
 
@@ -60,8 +60,13 @@ def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
     assert sorted(children) == list(range(5))
     run = children[4]
     assert run.info.status == "FINISHED" and run.data.tags["optuna.state"] == "COMPLETE"
+    # Optuna's value is the best val_accuracy the MLflow run logged; what was reported to Optuna
+    # per epoch is what MLflow holds per epoch (see the next test for best versus last).
+    history = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "val_accuracy")}
+    assert sorted(history) == [1, 2, 3]
+    assert trials[4].intermediate_values == history
+    assert trials[4].value == max(history.values())
     assert run.data.metrics["objective"] == trials[4].value
-    assert run.data.metrics["objective"] == run.data.metrics["best_val_accuracy"]
     assert {a.path for a in client.list_artifacts(run.info.run_id)} >= {
         "config.yaml",
         "history.csv",
@@ -72,7 +77,11 @@ def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
     preset = load_preset_in(tmp_path, "tuned")
     exported = resolve_config(preset, None, 0)
     trial_params = children[best.number].data.params
-    for key, value in exported.flatten().items():
+    built = {
+        "model.tokenizer": resolved_tokenizer(exported),
+        "model.attention": resolved_attention(exported),
+    }  # runs log the resolved parts
+    for key, value in {**exported.flatten(), **built}.items():
         if key != "preset":
             assert trial_params[key] == str(value), key
 
@@ -109,6 +118,34 @@ def in_process(tmp_path, monkeypatch):
     signal.signal(signal.SIGTERM, handler)  # the command turns SIGTERM into KeyboardInterrupt
 
 
+def test_objective_is_the_best_epoch_val_accuracy_the_run_logged(tmp_path, in_process) -> None:
+    """One trial whose val_accuracy peaks before its last epoch (learning rate 0.3 on the tiny
+    data, deterministic): Optuna's value must be the peak of the MLflow run's val_accuracy
+    history, not the last epoch's, nor a training accuracy."""
+    space = tmp_path / "space.yaml"
+    space.write_text("eanet:\n  num_heads: [2]\n  learning_rate: [0.3]\n")
+    args = [*TINY_STUDY, "--set", "train.epochs=4", "--space", str(space), "--trials", "1",
+            "--pruner", "none"]  # fmt: skip
+    result = in_process(args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    (trial,) = _trials(tmp_path, "eanet-smoke")
+    assert trial.state == TrialState.COMPLETE
+    client = local_client(tmp_path)
+    (run,) = runs_of(client, "trial")
+    history = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "val_accuracy")}
+    assert sorted(history) == [1, 2, 3, 4]
+    best = max(history.values())
+    best_epoch = min(step for step, value in history.items() if value == best)
+    assert history[4] < best, f"precondition: the curve must peak before the end, got {history}"
+    train = [m.value for m in client.get_metric_history(run.info.run_id, "accuracy")]
+    assert best not in train, "precondition: the best val and train accuracies must differ"
+
+    assert trial.intermediate_values == history  # epoch k reported as step k, val_accuracy
+    assert trial.value == best
+    assert run.data.metrics["best_epoch"] == best_epoch
+    assert run.data.metrics["objective"] == trial.value
+
+
 def test_study_file_multi_objective_prints_the_pareto_front(tmp_path, in_process) -> None:
     study_file = tmp_path / "study.yaml"
     study_file.write_text(
@@ -124,10 +161,13 @@ def test_study_file_multi_objective_prints_the_pareto_front(tmp_path, in_process
     client = local_client(tmp_path)
     (parent,) = runs_of(client, "study")
     assert parent.data.tags["vitbench.directions"] == "maximize,minimize"
+    by_number = {t.number: t for t in study.trials}
     for run in runs_of(client, "trial"):
         assert run.data.params["data.synthetic_examples"] == "160"
         assert run.data.metrics["objective_1"] == run.data.metrics["params_total"]
-        assert run.data.metrics["objective"] == run.data.metrics["best_val_accuracy"]
+        (epoch_1,) = client.get_metric_history(run.info.run_id, "val_accuracy")
+        trial = by_number[int(run.data.tags["optuna.trial_number"])]
+        assert trial.values == [epoch_1.value, run.data.metrics["params_total"]]
 
 
 def test_failed_trial_is_recorded_and_a_changed_setup_is_refused(tmp_path, in_process) -> None:

@@ -129,17 +129,24 @@ def test_authentication_failure_is_a_message_not_a_traceback(auth_mlflow_server,
         assert "Traceback" not in done.stderr
 
 
-def test_valid_credentials_pass_the_preflight(auth_mlflow_server):
-    """The same check accepts the admin credentials from the environment."""
-    import os
-
+def test_valid_credentials_pass_the_preflight(auth_mlflow_server, monkeypatch):
+    """The same check accepts the admin credentials from the environment, and only those: the
+    same call with a wrong password, or none, raises naming the refusal."""
+    from benchmark.errors import TrackingUnavailableError
     from benchmark.tracking.server import preflight
 
-    old = dict(os.environ)
-    os.environ["MLFLOW_TRACKING_USERNAME"] = "admin"
-    os.environ["MLFLOW_TRACKING_PASSWORD"] = auth_mlflow_server.admin_password
-    try:
-        preflight(auth_mlflow_server.url)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    url = auth_mlflow_server.url
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "admin")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", auth_mlflow_server.admin_password)
+    assert preflight(url) is None
+
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", auth_mlflow_server.admin_password + "x")
+    with pytest.raises(TrackingUnavailableError) as wrong:
+        preflight(url)
+    assert f"tracking server {url}: authentication failed (401); wrong credentials" in str(
+        wrong.value
+    )
+    monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
+    monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD")
+    with pytest.raises(TrackingUnavailableError, match=r"authentication failed \(401\); no cred"):
+        preflight(url)

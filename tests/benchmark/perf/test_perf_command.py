@@ -67,6 +67,23 @@ def test_perf_smoke_writes_every_figure(tmp_path: Path, monkeypatch: pytest.Monk
     assert "depth reduced to 1" in result.output
 
 
-def test_perf_rejects_unknown_recipe() -> None:
-    result = CliRunner().invoke(cli, ["perf", "--recipes", "nope"])
-    assert result.exit_code != 0
+def test_perf_rejects_unknown_recipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user error: exit 2 with one line naming the flag, the value and the choices, raised by
+    the CLI before the suite starts (no matmul ceiling, no figures written)."""
+    from benchmark.cli.main import main
+    from benchmark.perf.suite import RECIPES
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "perf.json"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["perf", "--recipes", "eanet,nope", "--out", str(out)])
+    assert exit_info.value.code == 2
+    stderr = capsys.readouterr().err
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith("error: --recipes:"), line
+    assert "unknown ['nope']" in line, line  # eanet is known
+    assert line.endswith("choose from " + ", ".join(RECIPES)), line
+    assert "matmul ceiling" not in stderr and not out.exists()
+    assert not (tmp_path / ".vitbench").exists()
