@@ -40,7 +40,7 @@ def _distribution(values: pd.Series):
 
 def importances(trials: pd.DataFrame, tuned: list[str], maximize: bool) -> pd.DataFrame | None:
     """Importance of each varying tuned parameter for ``objective``; None below the threshold."""
-    data = trials.dropna(subset=["objective"])
+    data = trials.dropna(subset=["objective"]).sort_values("trial_number")  # Optuna's order
     cols = varying(data, tuned)
     if len(data) < MIN_TRIALS_FOR_IMPORTANCE or not cols:
         return None
