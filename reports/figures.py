@@ -56,7 +56,8 @@ def learning_curves(
     Matrix: mean over seeds per group, band = ±1 std. Study (``per_run``): one line per trial,
     since trials differ in hyperparameters and a mean over them describes nothing.
     """
-    data = histories.merge(labels.rename("label"), left_on="run_id", right_index=True)
+    name = "trial" if per_run else "group"
+    data = histories.merge(labels.rename(name), left_on="run_id", right_index=True)
     data.loc[data["key"] == "val_accuracy", "value"] *= 100
     fig, axes = new_figure(2)
     for ax, key, label in zip(
@@ -69,7 +70,7 @@ def learning_curves(
                 if per_run
                 else {"palette": colours, "hue_order": sorted(colours or {}), "errorbar": "sd"}
             )
-            sns.lineplot(data=part, x="step", y="value", hue="label", ax=ax, **style)
+            sns.lineplot(data=part, x="step", y="value", hue=name, ax=ax, **style)
         ax.set(xlabel="epoch", ylabel=label, title=label)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     n_runs = data["run_id"].nunique()
