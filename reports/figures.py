@@ -53,12 +53,14 @@ def learning_curves(
 ) -> Figure:
     """Validation accuracy (%) and loss per epoch.
 
-    Matrix: mean over seeds per group, band = ±1 std. Study (``per_run``): one line per trial,
-    since trials differ in hyperparameters and a mean over them describes nothing.
+    Matrix: mean over seeds per group, band = ±1 std. Study (``per_run``): one line per trial in
+    the order of ``labels`` (best first), since trials differ in hyperparameters and a mean over
+    them describes nothing.
     """
     name = "trial" if per_run else "group"
     data = histories.merge(labels.rename(name), left_on="run_id", right_index=True)
     data.loc[data["key"] == "val_accuracy", "value"] *= 100
+    drawn = list(dict.fromkeys(labels[labels.index.isin(data["run_id"])]))  # labels' order
     fig, axes = new_figure(2)
     for ax, key, label in zip(
         axes, ("val_accuracy", "val_loss"), ("val accuracy %", "val loss"), strict=True
@@ -66,7 +68,7 @@ def learning_curves(
         part = data[data["key"] == key]
         if not part.empty:
             style = (
-                {"units": "run_id", "estimator": None}
+                {"units": "run_id", "estimator": None, "hue_order": drawn}
                 if per_run
                 else {"palette": colours, "hue_order": sorted(colours or {}), "errorbar": "sd"}
             )

@@ -137,7 +137,8 @@ def study_sections(
         figures.append(sf.pareto_front(finished, dirs))
     y = "test_accuracy" if finished["test_accuracy"].notna().any() else "objective"
     figures += [sf.accuracy_vs_param(finished, col, y) for col in st.varying(finished, tuned)]
-    labels = "trial " + finished.set_index("run_id")["trial_number"].astype(str)
+    ranked = finished.sort_values("objective", ascending=not maximize).set_index("run_id")
+    labels = "trial " + ranked["trial_number"].astype(str)
     figures.append(figs.learning_curves(histories, labels, None, per_run=True))
     colours = figs.palette(finished["group"].unique().tolist())
     figures.append(
