@@ -11,38 +11,24 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 from mlflow import MlflowClient
 
 from reports import figures as figs
-from reports import study as st
 from reports.collect import Source, check_store, collect_runs, fetch_histories, find_source
 from reports.errors import ReportError
-from reports.fidelity import fidelity_frame, fidelity_table
 from reports.figures import Figure
+from reports.paired import PairedResult
+from reports.ranks import RankResult
 from reports.render import Document, Section, write
-from reports.stats import PairedResult
-from reports.tables import (
-    Table,
-    excluded_mask,
-    excluded_table,
-    main_stats,
-    main_table,
-    paired_results,
-    paired_table,
-    with_group,
-)
+from reports.sections import MATRIX_HONESTY, STUDY_HONESTY, matrix_sections, study_sections
+from reports.tables import excluded_mask, excluded_table, runs_table, with_group
 
 FORMATS = ("md", "html")
-HONESTY = [
-    "n is the number of finished runs (seeds) behind each number; with n < 5 intervals are wide "
-    "and a difference that looks large can be seed noise.",
-    "Overlapping per-model intervals do not prove equality, and non-overlapping ones are not a "
-    "test: use the paired comparison, which removes the shared seed effect.",
-    "Throughput and latency were measured on the hardware named in each run's `hardware` tag; "
-    "compare them only between runs on the same machine.",
-]
+CSV_COLUMNS = ["run_id", "run_name", "experiment_id", "model", "seed", "preset", "dataset"]
+CSV_COLUMNS += ["status", "test_accuracy", "test_top5_accuracy", "params_total"]
 
 
 @dataclass
@@ -53,11 +39,13 @@ class ReportResult:
     paths: dict[str, Path]
     source: Source
     runs: pd.DataFrame
-    stats: pd.DataFrame
+    stats: pd.DataFrame  # empty for a study: no statistics over trials
     paired: list[PairedResult]
     fidelity: pd.DataFrame
     figures: list[Figure]
     document: Document
+    ranks: RankResult | None = None
+    importances: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -72,39 +60,26 @@ def _curve_runs(finished: pd.DataFrame, per_group: int, is_study: bool) -> list[
     return ordered.groupby("group").head(per_group)["run_id"].tolist()
 
 
-def _matrix_sections(
-    finished: pd.DataFrame, main: Table
-) -> tuple[list[Section], list[PairedResult], pd.DataFrame]:
-    """Results, paired comparisons and fidelity: the sections only a seeds matrix has."""
-    paired = paired_results(finished)
-    fid = fidelity_frame(finished)
-    sections = [
-        Section("Results", [main]),
-        Section("Paired comparisons", [paired_table(paired)] if paired else ["Only one model."]),
-        Section("Fidelity to published results", [fidelity_table(fid)]),
-    ]
-    return sections, paired, fid
+def ui_base(tracking_uri: str) -> str | None:
+    """The MLflow UI root for an http(s) tracking server (credentials removed), else None."""
+    if not tracking_uri.startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(tracking_uri)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _study_sections(finished: pd.DataFrame, source: Source) -> list[Section]:
-    """Best trials, importances and the study figures (history, Pareto, per-parameter)."""
-    dirs, assumed = st.directions(source.parent_tags)
-    tuned = st.tuned_params(finished)
-    imp = st.importances(finished, tuned)
-    items: list = [st.best_trials_table(finished, tuned, dirs), st.importance_table(imp)]
-    if assumed:
-        items.append(
-            "Objective directions were not tagged on the study parent; assumed "
-            f"{', '.join(dirs[: len(st.objective_columns(finished))])}."
-        )
-    figures: list = [figs.optimisation_history(finished, dirs[0].startswith("max"))]
-    if tuned:
-        figures.append(figs.importance_bars(imp))
-    if "objective_1" in st.objective_columns(finished):
-        figures.append(figs.pareto_front(finished, dirs))
-    y = "test_accuracy" if finished.get("test_accuracy") is not None else "objective"
-    figures += [figs.accuracy_vs_param(finished, col, y) for col in tuned]
-    return [Section("Study", items), Section("Study figures", figures)]
+def run_linker(tracking_uri: str):  # noqa: ANN201 - returns a row -> url callable
+    """Row -> ``<ui>/#/experiments/<experiment_id>/runs/<run_id>``, or None off a server."""
+    base = ui_base(tracking_uri)
+
+    def url(row: pd.Series) -> str | None:
+        if base is None or not row.get("experiment_id"):
+            return None
+        return f"{base}/#/experiments/{row['experiment_id']}/runs/{row['run_id']}"
+
+    return url
 
 
 def build_report(
@@ -135,7 +110,7 @@ def build_report(
     check_store(uri)
     client = MlflowClient(tracking_uri=uri)
     source = find_source(client, experiment=experiment, run_id=run_id, study=study, latest=latest)
-    runs = collect_runs(client, source)
+    runs = collect_runs(client, source, tracking_uri=uri)
     t["collect"] = time.perf_counter()
 
     excluded = excluded_mask(runs)
@@ -143,46 +118,36 @@ def build_report(
     if finished.empty:
         raise ReportError(f"{source.kind} {source.name!r}: no run is usable for statistics.")
     is_study = source.kind == "study"
-    stats = main_stats(finished)
-    histories = fetch_histories(client, _curve_runs(finished, max_curves_per_group, is_study))
+    curve_ids = _curve_runs(finished, max_curves_per_group, is_study)
+    histories = fetch_histories(client, curve_ids, tracking_uri=uri)
     t["histories"] = time.perf_counter()
 
-    colours = figs.palette(finished["group"].unique().tolist())
-    main = main_table(stats)
-    paired: list[PairedResult] = []
-    fid = pd.DataFrame()
     if is_study:
-        main.title = "Results per model across trials (trials differ in hyperparameters)"
-        main.notes = [
-            "Mean ± std and intervals here are over complete trials, not seeds: they describe the "
-            "search, not seed noise. See the best-trials table for individual configurations.",
-        ]
-        sections = [Section("Results", [main]), *_study_sections(finished, source)]
+        sections, computed = study_sections(finished, runs, source, histories)
     else:
-        sections, paired, fid = _matrix_sections(finished, main)
-    curves = figs.learning_curves(histories, finished.set_index("run_id")["group"], colours)
-    per_run = [
-        figs.scatter_vs(finished, "params_total", "parameters", "acc_vs_params", colours, True),
-        figs.scatter_vs(
-            finished, "train_images_per_s", "training images/s", "acc_vs_throughput", colours
-        ),
-    ]
-    sections.append(Section("Figures", [curves, *per_run]))
-    sections.append(Section("Runs excluded from statistics", [excluded_table(runs)]))
-    sections.append(Section("How to read these numbers", list(HONESTY)))
+        colours = figs.palette(finished["group"].unique().tolist())
+        sections, computed = matrix_sections(finished, histories, colours)
+    sections.append(Section("Runs", [runs_table(runs, run_linker(uri))]))
+    if excluded.any():
+        sections.append(Section("Runs excluded from statistics", [excluded_table(runs)]))
+    sections.append(
+        Section("How to read these numbers", list(STUDY_HONESTY if is_study else MATRIX_HONESTY))
+    )
     t["figures"] = time.perf_counter()
 
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017 - py310
     store = f"tracking store {store_label}; " if store_label else ""
+    used = "complete trials" if is_study else "finished runs in the statistics"
     intro = [
         f"Source: {source.kind} {source.name} (parent run {source.artifact_run_id}), "
         f"{store}generated {now}.",
-        f"{len(finished)} finished runs in the statistics, {int(excluded.sum())} excluded; "
+        f"{len(finished)} {used}, {int(excluded.sum())} excluded; "
         f"groups: {', '.join(sorted(finished['group'].unique()))}.",
     ]
     doc = Document(f"vitbench report: {source.name}", intro, sections)
     target = Path(out_dir) if out_dir else Path(reports_root) / _safe_name(source.name)
-    paths = write(doc, target, tuple(formats))
+    csv = runs[[c for c in CSV_COLUMNS if c in runs]].to_csv(index=False)
+    paths = write(doc, target, tuple(formats), runs_csv=csv)
     t["render"] = time.perf_counter()
     if log_artifacts and source.artifact_run_id:
         client.log_artifacts(source.artifact_run_id, str(target), artifact_path="report")
@@ -193,4 +158,8 @@ def build_report(
     timings = {s: t[s] - p for s, p in zip(stages, prev, strict=True)}
     timings["total"] = t["log"] - t["start"]
     all_figs = [i for s in sections for i in s.items if isinstance(i, Figure)]
-    return ReportResult(target, paths, source, runs, stats, paired, fid, all_figs, doc, timings)
+    c = computed
+    return ReportResult(
+        target, paths, source, runs, c.stats, c.paired, c.fidelity, all_figs, doc,
+        c.ranks, c.importances, timings,
+    )  # fmt: skip

@@ -2,6 +2,8 @@
 
 One row per child run; tags become plain columns, metrics keep their names, params get a
 ``param.`` prefix (``params_total`` exists as both a param and a metric; the metric wins).
+SQL stores are read by :mod:`reports.sqlread` (same frame, a few queries instead of one ORM
+object per value); servers through ``MlflowClient.search_runs``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Run, ViewType
 from mlflow.exceptions import MlflowException
 
+from reports import sqlread
 from reports.errors import (
     ExperimentNotFoundError,
     NoFinishedRunsError,
@@ -184,16 +187,31 @@ def runs_frame(runs: Iterable[Run]) -> pd.DataFrame:
             "run_name": run.info.run_name,
             "status": run.info.status,
             "start_time": run.info.start_time,
+            "experiment_id": run.info.experiment_id,
         }
         row.update({col: tags.get(tag) for tag, col in TAG_COLUMNS.items()})
         row.update({f"param.{k}": v for k, v in run.data.params.items()})
         row.update(run.data.metrics)
-        if row["model"] is None:
-            row["model"] = run.data.params.get("model.name")
         rows.append(row)
-    frame = pd.DataFrame(rows)
+    return tidy(pd.DataFrame(rows))
+
+
+def tidy_sql(frame: pd.DataFrame) -> pd.DataFrame:
+    """The SQL path's frame (tags as ``tag:<key>``) -> the same columns as :func:`runs_frame`."""
     if frame.empty:
         return frame
+    for tag, col in TAG_COLUMNS.items():
+        frame[col] = frame.get(f"tag:{tag}")
+    frame = frame.drop(columns=[c for c in frame if c.startswith("tag:")])
+    return tidy(frame.astype(object).where(frame.notna(), None).infer_objects())
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Types and defaults: missing metrics are NaN, seed/trial numbers are integers."""
+    if frame.empty:
+        return frame
+    if "param.model.name" in frame:
+        frame["model"] = frame["model"].fillna(frame["param.model.name"])
     for col in EXPECTED_METRICS:
         if col not in frame:
             frame[col] = float("nan")
@@ -204,14 +222,25 @@ def runs_frame(runs: Iterable[Run]) -> pd.DataFrame:
     return frame
 
 
-def collect_runs(client: MlflowClient, source: Source) -> pd.DataFrame:
-    """Children of the source's parents; in experiment mode re-run cells keep the newest copy."""
+def _children(client: MlflowClient, source: Source, tracking_uri: str | None) -> pd.DataFrame:
+    if tracking_uri and sqlread.is_sql_uri(tracking_uri):
+        raw = sqlread.children(tracking_uri, source.experiment_ids, source.parent_run_ids)
+        return tidy_sql(raw)
     runs: list[Run] = []
     for parent_id in source.parent_run_ids:
         runs += search_all(
             client, source.experiment_ids, f"tags.mlflow.parentRunId = '{parent_id}'"
         )
-    frame = runs_frame(runs)
+    return runs_frame(runs)
+
+
+def collect_runs(
+    client: MlflowClient, source: Source, tracking_uri: str | None = None
+) -> pd.DataFrame:
+    """Children of the source's parents; in experiment mode re-run cells keep the newest copy.
+
+    With a SQL ``tracking_uri`` the tables are read directly (see :mod:`reports.sqlread`)."""
+    frame = _children(client, source, tracking_uri)
     if frame.empty:
         raise NoFinishedRunsError(f"{source.kind} {source.name!r} has no child runs.")
     frame = frame.sort_values("start_time", ascending=False, kind="stable")
@@ -233,8 +262,12 @@ def fetch_histories(
     run_ids: Sequence[str],
     keys: Sequence[str] = ("val_accuracy", "val_loss"),
     max_workers: int = 8,
+    tracking_uri: str | None = None,
 ) -> pd.DataFrame:
-    """Per-epoch histories as long rows (run_id, key, step, value), fetched in a thread pool."""
+    """Per-epoch histories as long rows (run_id, key, step, value): one query on a SQL store,
+    else one client call per (run, key) in a thread pool."""
+    if tracking_uri and sqlread.is_sql_uri(tracking_uri):
+        return sqlread.histories(tracking_uri, run_ids, keys)
 
     def one(job: tuple[str, str]) -> list[tuple[str, str, int, float]]:
         run_id, key = job

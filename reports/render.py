@@ -35,17 +35,25 @@ def _md_cell(text: str, bold: bool) -> str:
     return f"**{text}**" if bold and text not in ("", "–") else text
 
 
-def table_md(table: Table) -> str:
-    """GitHub-flavoured pipe table with bold best cells and the notes underneath."""
-    lines = [f"**{table.title}**", ""]
+def _titled(section: Section) -> bool:
+    """A table gets its own title only when its section holds several (one heading each)."""
+    return sum(isinstance(i, Table) for i in section.items) > 1
+
+
+def table_md(table: Table, titled: bool = True) -> str:
+    """GitHub-flavoured pipe table with bold best cells, links and the notes underneath."""
+    lines = [f"**{table.title}**", ""] if titled else []
     lines.append("| " + " | ".join(_md_cell(c, False) for c in table.columns) + " |")
     lines.append("|" + "|".join("---" for _ in table.columns) + "|")
     for i, row in enumerate(table.rows):
         cells = [_md_cell(c, (i, j) in table.bold) for j, c in enumerate(row)]
+        cells = [
+            f"[{c}]({table.links[(i, j)]})" if (i, j) in table.links else c
+            for j, c in enumerate(cells)
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    if not table.rows:
-        lines.append("| " + " | ".join("–" for _ in table.columns) + " |")
-    lines += [""] + [f"_{note}_" for note in table.notes]
+    if table.notes:
+        lines += [""] + [f"_{note}_" for note in table.notes]
     return "\n".join(lines)
 
 
@@ -56,7 +64,7 @@ def to_markdown(doc: Document, figure_dir: str = "figures") -> str:
         out += [f"## {section.title}", ""]
         for item in section.items:
             if isinstance(item, Table):
-                out += [table_md(item), ""]
+                out += [table_md(item, _titled(section)), ""]
             elif isinstance(item, Figure):
                 out += [
                     f"![{item.title}]({figure_dir}/{item.key}.png)",
@@ -80,21 +88,25 @@ img{max-width:100%} figcaption{color:#555;font-size:.85em}
 """
 
 
-def table_html(table: Table) -> str:
-    """An HTML table; best cells wrapped in <b>."""
+def _html_cell(table: Table, i: int, j: int, text: str) -> str:
+    cell = html.escape(text)
+    if (i, j) in table.links:
+        cell = f'<a href="{html.escape(table.links[(i, j)])}">{cell}</a>'
+    return f"<td><b>{cell}</b></td>" if (i, j) in table.bold else f"<td>{cell}</td>"
+
+
+def table_html(table: Table, titled: bool = True) -> str:
+    """An HTML table; best cells wrapped in <b>, run ids in links where the UI is a server."""
     esc = html.escape
     head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
-    body = []
-    for i, row in enumerate(table.rows):
-        cells = [
-            f"<td><b>{esc(c)}</b></td>" if (i, j) in table.bold else f"<td>{esc(c)}</td>"
-            for j, c in enumerate(row)
-        ]
-        body.append("<tr>" + "".join(cells) + "</tr>")
+    body = [
+        "<tr>" + "".join(_html_cell(table, i, j, c) for j, c in enumerate(row)) + "</tr>"
+        for i, row in enumerate(table.rows)
+    ]
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in table.notes)
+    title = f"<h3>{esc(table.title)}</h3>" if titled else ""
     return (
-        f"<h3>{esc(table.title)}</h3><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>{notes}"
+        f"{title}<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{notes}"
     )
 
 
@@ -118,7 +130,7 @@ def to_html(doc: Document) -> str:
         parts.append(f"<h2>{html.escape(section.title)}</h2>")
         for item in section.items:
             if isinstance(item, Table):
-                parts.append(table_html(item))
+                parts.append(table_html(item, _titled(section)))
             elif isinstance(item, Figure):
                 parts.append(figure_html(item))
             else:
@@ -127,10 +139,14 @@ def to_html(doc: Document) -> str:
     return "\n".join(parts)
 
 
-def write(doc: Document, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Write report.md (+ figures/*.png) and/or report.html; returns the written paths."""
+def write(
+    doc: Document, out_dir: Path, formats: tuple[str, ...], runs_csv: str | None = None
+) -> dict[str, Path]:
+    """Write report.md (+ figures/*.png), report.html and runs.csv; returns the report paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
+    if runs_csv is not None:  # every run, beside the report (the table shows the first ones)
+        (out_dir / "runs.csv").write_text(runs_csv, encoding="utf-8")
     if "md" in formats:
         fig_dir = out_dir / "figures"
         fig_dir.mkdir(exist_ok=True)

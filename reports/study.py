@@ -1,8 +1,12 @@
-"""Optuna studies read back from MLflow trial runs, without importing optuna.
+"""Optuna studies read back from MLflow trial runs: tuned parameters, best trials, importances.
+
+A trial logs each suggested value twice: as ``optuna.<name>`` and inside the flattened config
+(``train.learning_rate``). The ``optuna.*`` params are the tuned parameters, one entry each;
+studies logged without them fall back to the config keys that vary across trials.
 
 Directions come from the study parent's tags (``vitbench.directions`` or ``optuna.directions``,
 comma-separated); without them we assume maximize for ``objective`` and minimize for
-``objective_1`` and the report says so.
+``objective_1`` and the report says so. ``objective`` is the best validation accuracy.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reports.stats import eta_squared
 from reports.tables import Table, fmt_num, fmt_pct
 
 NOT_TUNED = {"seed", "preset", "params_total", "params_trainable", "params_non_trainable"}
-NOT_TUNED |= {"flops_per_image"}
+NOT_TUNED |= {"flops_per_image", "input_size"}
 DEFAULT_DIRECTIONS = ("maximize", "minimize")
+OPTUNA_PREFIX = "param.optuna."
+OBJECTIVE_LABEL = "objective: best val accuracy %"
 
 
 def directions(parent_tags: dict[str, str]) -> tuple[tuple[str, ...], bool]:
@@ -33,28 +38,28 @@ def objective_columns(trials: pd.DataFrame) -> list[str]:
 
 
 def tuned_params(trials: pd.DataFrame) -> list[str]:
-    """Config keys (``param.*``) whose value differs across the trials."""
+    """The ``param.optuna.*`` columns; without any, the config keys that vary across trials."""
+    optuna_cols = sorted(c for c in trials if c.startswith(OPTUNA_PREFIX))
+    if optuna_cols:
+        return optuna_cols
     cols = [c for c in trials if c.startswith("param.") and c[len("param.") :] not in NOT_TUNED]
     return sorted(c for c in cols if trials[c].nunique(dropna=True) > 1)
+
+
+def param_name(col: str) -> str:
+    """``param.optuna.num_heads`` -> ``num_heads``; ``param.model.depth`` -> ``model.depth``."""
+    return col[len(OPTUNA_PREFIX) :] if col.startswith(OPTUNA_PREFIX) else col[len("param.") :]
+
+
+def varying(trials: pd.DataFrame, tuned: list[str]) -> list[str]:
+    """Tuned parameters that took at least two values (the only ones a figure can show)."""
+    return [c for c in tuned if trials[c].nunique(dropna=True) > 1]
 
 
 def as_number(series: pd.Series) -> pd.Series:
     """Params arrive as strings; use numbers when every value parses, else keep categories."""
     numeric = pd.to_numeric(series, errors="coerce")
     return numeric if numeric.notna().all() else series.astype(str)
-
-
-def importances(trials: pd.DataFrame, tuned: list[str], target: str = "objective") -> pd.DataFrame:
-    """Eta squared of the objective per tuned parameter, highest first."""
-    frame = trials[[target]].copy()
-    rows = []
-    for col in tuned:
-        frame[col] = as_number(trials[col])
-        name = col[len("param.") :]
-        rows.append({"param": name, "eta_squared": eta_squared(frame, col, target)})
-    out = pd.DataFrame(rows, columns=["param", "eta_squared"])
-    out = out.sort_values("eta_squared", ascending=False, na_position="last")
-    return out.reset_index(drop=True)
 
 
 def pareto_mask(values: np.ndarray, dirs: tuple[str, ...]) -> np.ndarray:
@@ -69,6 +74,10 @@ def pareto_mask(values: np.ndarray, dirs: tuple[str, ...]) -> np.ndarray:
     return mask
 
 
+def _objective_cell(col: str, value: float) -> str:
+    return fmt_pct(value) if col == "objective" else fmt_num(value, 4)
+
+
 def best_trials_table(
     trials: pd.DataFrame, tuned: list[str], dirs: tuple[str, ...], k: int = 10
 ) -> Table:
@@ -76,24 +85,30 @@ def best_trials_table(
     ascending = not dirs[0].startswith("max")
     top = trials.sort_values("objective", ascending=ascending).head(k)
     objs = objective_columns(trials)
-    columns = ["Trial", "Model"] + objs + ["Test top-1 %"] + [c[len("param.") :] for c in tuned]
+    heads = ["Objective (best val %)" if o == "objective" else o for o in objs]
+    columns = ["Trial", "Model", "Seed", *heads, "Test top-1 %"] + [param_name(c) for c in tuned]
     rows = []
     for _, r in top.iterrows():
-        cells = [str(r["trial_number"]), str(r["model"])] + [fmt_num(r[c], 4) for c in objs]
+        cells = [str(r["trial_number"]), str(r["model"]), str(r["seed"])]
+        cells += [_objective_cell(c, r[c]) for c in objs]
         cells.append(fmt_pct(r.get("test_accuracy", float("nan"))))
         rows.append(cells + [str(r[c]) for c in tuned])
-    bold = {(0, 2)} if rows else set()
+    bold = {(0, 3)} if rows else set()
     direction_text = ", ".join(f"{o}: {d}" for o, d in zip(objs, dirs, strict=False))
-    notes = [f"Top {len(rows)} of {len(trials)} complete trials ({direction_text})."]
+    notes = [
+        f"Top {len(rows)} of {len(trials)} complete trials ({direction_text}). A best trial was "
+        "selected on validation accuracy, so its numbers are optimistic: re-run its configuration "
+        "over seeds in a matrix before claiming it."
+    ]
     return Table("Best trials", columns, rows, bold, notes)
 
 
-def importance_table(imp: pd.DataFrame) -> Table:
-    """Parameter importances as a table (the figure shows the same numbers)."""
-    rows = [[r.param, fmt_num(r.eta_squared, 3)] for r in imp.itertuples()]
-    notes = [
-        "Importance = eta squared: the share of the objective's variance across complete trials "
-        "explained by grouping on that one parameter (one-way ANOVA; numeric parameters with many "
-        "values binned into quantiles). It ignores interactions; treat it as screening."
-    ]
-    return Table("Parameter importances", ["Parameter", "Eta squared"], rows, set(), notes)
+def seed_repeats(trials: pd.DataFrame, tuned: list[str]) -> pd.DataFrame:
+    """Trials of configurations that were run with more than one seed (else empty)."""
+    if not tuned or trials["seed"].nunique(dropna=True) < 2:
+        return trials.iloc[0:0]
+    key = trials[tuned].astype(str).agg(", ".join, axis=1)
+    seeds = trials.groupby(key)["seed"].transform("nunique")
+    out = trials[seeds > 1].copy()
+    out["configuration"] = key[seeds > 1]
+    return out

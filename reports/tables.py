@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import pandas as pd
 
-from reports.stats import PairedResult, paired_comparison, summarize
+from reports.paired import MIN_PAIRS_FOR_VERDICT, PairedResult
+from reports.stats import INTERVAL_METHOD, MIN_N_FOR_INTERVAL, summarize
+
+MAX_RUN_ROWS = 500
 
 
 @dataclass
 class Table:
-    """A rendered-agnostic table: header, string cells, bold (row, col) cells and footnotes."""
+    """A rendered-agnostic table: header, string cells, bold (row, col) cells, links, footnotes."""
 
     title: str
     columns: list[str]
     rows: list[list[str]]
     bold: set[tuple[int, int]] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 # (metric, header, direction for highlighting: +1 higher is better, -1 lower, 0 none, kind)
@@ -38,6 +42,7 @@ MAIN_COLUMNS: list[tuple[str, str, int, str]] = [
     ("train_time_s", "Wall time (s)", -1, "float"),
 ]
 SUMMARISED = [c[0] for c in MAIN_COLUMNS if not c[0].endswith("_ci")]
+WITH_INTERVAL = {c[0][: -len("_ci")] for c in MAIN_COLUMNS if c[0].endswith("_ci")}
 
 
 def excluded_mask(runs: pd.DataFrame) -> pd.Series:
@@ -55,7 +60,10 @@ def with_group(finished: pd.DataFrame) -> pd.DataFrame:
     """Copy with a ``group`` label column such as ``vit`` or ``vit / demo / digits``."""
     cols = group_columns(finished)
     out = finished.copy()
-    out["group"] = out[cols].astype(str).agg(" / ".join, axis=1)
+    label = out[cols[0]].astype(str)
+    for col in cols[1:]:  # column-wise: a row-wise join costs ~1 s per 10,000 runs
+        label = label + " / " + out[col].astype(str)
+    out["group"] = label
     return out
 
 
@@ -67,7 +75,7 @@ def main_stats(finished: pd.DataFrame) -> pd.DataFrame:
         rec.update({c: runs[c].iloc[0] for c in ("model", "preset", "dataset")})
         for metric in SUMMARISED:
             values = runs[metric].tolist() if metric in runs else []
-            s = summarize(values)
+            s = summarize(values, interval=metric in WITH_INTERVAL)
             rec.update({f"{metric}_n": s.n, f"{metric}_mean": s.mean, f"{metric}_std": s.std})
             rec.update({f"{metric}_ci_low": s.ci_low, f"{metric}_ci_high": s.ci_high})
         records.append(rec)
@@ -98,7 +106,10 @@ def _cell(rec: pd.Series, metric: str, kind: str) -> str:
         base = metric[: -len("_ci")]
         lo, hi = rec[f"{base}_ci_low"], rec[f"{base}_ci_high"]
         n = rec[f"{base}_n"]
-        return f"– (n={n})" if math.isnan(lo) else f"[{fmt_pct(lo)}, {fmt_pct(hi)}]"
+        if n < MIN_N_FOR_INTERVAL or math.isnan(lo):
+            return f"n too small (n={n})"
+        same = " (all runs equal)" if lo == hi else ""
+        return f"[{fmt_pct(lo)}, {fmt_pct(hi)}]{same}"
     mean = rec[f"{metric}_mean"]
     if kind == "pct_pm":
         std = rec[f"{metric}_std"]
@@ -123,41 +134,44 @@ def main_table(stats_frame: pd.DataFrame) -> Table:
         best = means.max() if direction > 0 else means.min()
         bold |= {(i, j) for i, v in enumerate(means) if v == best}
     notes = [
-        "Mean ± sample std (ddof=1) over seeds; 95% CI of the mean from Student's t with n-1 "
-        "degrees of freedom. Bold = best in column (higher accuracy/throughput, lower "
-        "params/FLOPs/latency/time). Train img/s is the last epoch's rate (epoch 1 includes "
-        "graph compilation).",
+        "Mean ± sample std (ddof=1) over seeds. 95% CI of the mean: "
+        f"{INTERVAL_METHOD}; it stays inside the observed range, so inside [0, 100] %. No "
+        f'interval below n = {MIN_N_FOR_INTERVAL} ("n too small"). With fewer than ~10 runs a '
+        "bootstrap interval cannot reach past the observed values and covers less than 95%: "
+        "read it as the spread of the mean, not a guarantee.",
+        "Bold = best in column (higher accuracy/throughput, lower params/FLOPs/latency/time). "
+        "Train img/s is the last epoch's rate (epoch 1 includes graph compilation).",
     ]
     return Table("Results per model", columns, rows, bold, notes)
 
 
-def paired_results(finished: pd.DataFrame, metric: str = "test_accuracy") -> list[PairedResult]:
-    """Every pair of groups that share preset and dataset, paired on seed."""
-    frame = with_group(finished)
-    results = []
-    for _, ctx in frame.groupby(["preset", "dataset"], sort=True):
-        per_seed = ctx.groupby(["group", "seed"])[metric].mean()
-        groups = sorted(ctx["group"].unique())
-        for a, b in combinations(groups, 2):
-            results.append(paired_comparison(a, per_seed.loc[a], b, per_seed.loc[b]))
-    return results
-
-
 def paired_table(results: list[PairedResult]) -> Table:
-    """A - B in test top-1 (percentage points) with the interval, t, p and the verdict."""
-    columns = ["A", "B", "n (seeds)", "A - B top-1 (pp)", "95% CI (pp)", "t", "p", "Verdict"]
+    """A - B in test top-1 (percentage points): interval, effect sizes, tests, Holm, verdict."""
+    columns = ["A", "B", "n (seeds)", "A - B top-1 (pp)", "95% CI (pp)", "d_z", "P(A>B) [95% CI]"]
+    columns += ["p t-test", "p t-test Holm", "p Wilcoxon", "p Wilcoxon Holm", "Verdict"]
     rows = []
     for r in results:
-        d = r.diff
-        ci = "–" if math.isnan(d.ci_low) else f"[{fmt_pct(d.ci_low)}, {fmt_pct(d.ci_high)}]"
+        d, pi = r.diff, r.improvement
+        ci = "–" if not d.has_interval else f"[{fmt_pct(d.ci_low)}, {fmt_pct(d.ci_high)}]"
+        prob = "–" if math.isnan(pi.p) else f"{pi.p:.2f} [{pi.ci_low:.2f}, {pi.ci_high:.2f}]"
         rows.append(
-            [r.a, r.b, str(d.n), fmt_pct(d.mean), ci, fmt_num(r.t_stat, 2), _fmt_p(r.p_value)]
+            [r.a, r.b, str(d.n), fmt_pct(d.mean), ci, fmt_num(r.d_z, 2), prob]
+            + [_fmt_p(p) for p in (r.p_value, r.p_holm, r.wilcoxon_p, r.wilcoxon_p_holm)]
             + [r.verdict]
         )
     notes = [
-        "Test: two-sided paired t-test (scipy.stats.ttest_rel) on per-seed test top-1, pairing "
-        "runs that share a seed; CI is Student's t on the per-seed differences. With fewer than 5 "
-        "pairs no winner is declared. Several pairs are tested; no multiple-comparison correction.",
+        "Pairs are runs that share seed, preset and dataset. Tests: two-sided paired t-test "
+        "(scipy.stats.ttest_rel) and Wilcoxon signed-rank (scipy.stats.wilcoxon, exact null "
+        "distribution up to 50 pairs, exhaustive permutations when differences tie or are zero). "
+        f"Holm-Bonferroni correction across all {len(results)} pair(s) of this table, each test "
+        "family separately (statsmodels.stats.multitest). The exact Wilcoxon test cannot reach "
+        "p < 0.05 below 6 pairs.",
+        "Effect sizes: mean difference in percentage points with its Student-t 95% CI (none "
+        f"below n = {MIN_N_FOR_INTERVAL}); Cohen's d_z = mean / std of the per-seed differences; "
+        "P(A>B) = probability that a run of A beats a run of B (Mann-Whitney U / (n m), ties "
+        "count 1/2; Bouthillier et al. 2021, rliable) with a percentile bootstrap CI over seeds.",
+        f"Verdict: reads the Holm-corrected t-test p-value and needs n >= {MIN_PAIRS_FOR_VERDICT} "
+        'pairs; below that it says "weak evidence" whatever the p-value.',
     ]
     return Table("Paired comparisons (same seeds)", columns, rows, set(), notes)
 
@@ -181,3 +195,27 @@ def excluded_table(runs: pd.DataFrame) -> Table:
         rows.append([str(r["run_name"]), str(r["model"]), seed, r["status"], reason, r["run_id"]])
     columns = ["Run", "Model", "Seed", "Status", "Reason", "Run id"]
     return Table("Runs excluded from statistics", columns, rows)
+
+
+def runs_table(runs: pd.DataFrame, run_url: Callable[[pd.Series], str | None]) -> Table:
+    """Every run of the source, finished or not; run ids link to the MLflow UI when served."""
+    ordered = runs.sort_values(["model", "preset", "dataset", "seed"], na_position="last")
+    excluded = excluded_mask(runs)
+    columns = ["Run id", "Model", "Seed", "Preset", "Dataset", "Test top-1 %", "Test top-5 %"]
+    columns += ["Params", "Status"]
+    rows, links = [], {}
+    for i, (_, r) in enumerate(ordered.head(MAX_RUN_ROWS).iterrows()):
+        seed = "–" if pd.isna(r["seed"]) else str(r["seed"])
+        used = not excluded[r.name]  # an unfinished run's metrics are not results: not shown
+        top = [fmt_pct(r[m]) if used else "–" for m in ("test_accuracy", "test_top5_accuracy")]
+        rows.append(
+            [str(r["run_id"]), str(r["model"]), seed, str(r["preset"]), str(r["dataset"])]
+            + [*top, fmt_count(r["params_total"]), str(r["status"])]
+        )
+        url = run_url(r)
+        if url:
+            links[(i, 0)] = url
+    notes = ["Test accuracies only for runs in the statistics (finished, complete trials)."]
+    if len(ordered) > MAX_RUN_ROWS:
+        notes.append(f"First {MAX_RUN_ROWS} of {len(ordered):,} runs; runs.csv holds them all.")
+    return Table("Runs", columns, rows, set(), notes, links)

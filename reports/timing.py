@@ -14,7 +14,7 @@ from reports.synthetic import populate_store
 
 
 def store_uri(n_runs: int, root: Path) -> str:
-    """sqlite store under `root/runs-N/`, filled with N runs on first use (tens of seconds)."""
+    """sqlite store under `root/runs-N/`, filled with N runs on first use (~30 s for 10,000)."""
 
     folder = (root / f"runs-{n_runs}").resolve()
     uri = f"sqlite:///{folder / 'mlflow.db'}"

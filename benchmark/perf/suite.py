@@ -35,7 +35,7 @@ class PerfSettings:
     depth: int | None = 2  # reduced depth, labelled in the table and the JSON; None = preset's
     xla: bool = True  # also time the harness with XLA on the overhead jobs
     stream: bool = False  # also time bare fed through one tf.data stream
-    report_runs: int = 1000
+    report_runs: int = 10_000
     report_root: str = field(default_factory=lambda: str(paths.perf_root() / "report-store"))
 
 

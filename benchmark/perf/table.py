@@ -12,7 +12,7 @@ from benchmark.perf.suite import EPOCH, RATIOS
 from benchmark.tracking import runs as tracking
 from benchmark.tracking.server import resolve_tracking_uri
 
-TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 10.0}
+TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 15.0}  # 10,000 runs
 RATIO_KEYS = tuple(k for key, *_ in RATIOS for k in (key, f"{key}_best"))
 
 
@@ -83,7 +83,8 @@ def render(figures: dict[str, Any]) -> str:
         "compile mode; h/seed = speed-up over the keras-io formulation (target >= 1.3); bound = "
         "what moving the seed's augmentation compute off its step can win at most; MFU = 3 x "
         "forward FLOPs x img/s / ceiling.",
-        f"report for {rep['runs']} runs: {rep['report_s']:.2f} s (target < 10 s).",
+        f"report for {rep['runs']:,} runs: {rep['report_s']:.2f} s "
+        f"(target < {TARGETS['report_s']:g} s for 10,000 runs).",
     ]
     if s["depth"] is not None:
         lines.append(f"* depth reduced to {s['depth']} (not the preset's).")

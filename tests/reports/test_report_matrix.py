@@ -7,9 +7,10 @@ import re
 
 import pytest
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from reports.build import ReportResult, build_report
-from tests.reports.expected import finished_by_model, t_summary
+from tests.reports.expected import bca_interval, finished_by_model, t_summary
 
 MODELS = ("eanet", "vit", "vit_sl")
 
@@ -25,13 +26,18 @@ def test_main_stats_match_mlflow(report, client, store, metric):
     expected = finished_by_model(client, store.matrix_id, metric)
     assert sorted(report.stats.index) == sorted(expected)
     for model, per_seed in expected.items():
-        n, mean, std, lo, hi = t_summary(list(per_seed.values()))
+        n, mean, std, _, _ = t_summary(list(per_seed.values()))
         row = report.stats.loc[model]
         assert row[f"{metric}_n"] == n == 5
         assert row[f"{metric}_mean"] == pytest.approx(mean, rel=1e-12)
         assert row[f"{metric}_std"] == pytest.approx(std, rel=1e-12)
+        if metric == "train_time_s":  # intervals only where the table shows them (accuracies)
+            assert math.isnan(row[f"{metric}_ci_low"])
+            continue
+        lo, hi = bca_interval(list(per_seed.values()))
         assert row[f"{metric}_ci_low"] == pytest.approx(lo, rel=1e-12)
         assert row[f"{metric}_ci_high"] == pytest.approx(hi, rel=1e-12)
+        assert min(per_seed.values()) <= lo < mean < hi <= max(per_seed.values())
 
 
 def test_markdown_shows_the_numbers_and_bolds_the_best(report, client, store):
@@ -39,11 +45,13 @@ def test_markdown_shows_the_numbers_and_bolds_the_best(report, client, store):
     expected = finished_by_model(client, store.matrix_id, "test_accuracy")
     summaries = {m: t_summary(list(v.values())) for m, v in expected.items()}
     best = max(summaries, key=lambda m: summaries[m][1])
-    for model, (n, mean, std, lo, hi) in summaries.items():
+    for model, (n, mean, std, _, _) in summaries.items():
         row = next(line for line in md.splitlines() if line.startswith(f"| {model} | {n} |"))
         cell = f"{100 * mean:.2f} ± {100 * std:.2f}"
         assert (f"**{cell}**" in row) == (model == best), row
+        lo, hi = bca_interval(list(expected[model].values()))
         assert f"[{100 * lo:.2f}, {100 * hi:.2f}]" in row
+    assert "BCa bootstrap of the mean" in md
     # lower is better for parameters: eanet has the fewest
     eanet_row = next(line for line in md.splitlines() if line.startswith("| eanet | 5 |"))
     assert "**40,000**" in eanet_row
@@ -52,7 +60,8 @@ def test_markdown_shows_the_numbers_and_bolds_the_best(report, client, store):
 def test_paired_comparison_matches_scipy(report, client, store):
     acc = finished_by_model(client, store.matrix_id, "test_accuracy")
     assert len(report.paired) == 3
-    for result in report.paired:
+    holm = multipletests([r.p_value for r in report.paired], method="holm")[1]
+    for result, p_holm in zip(report.paired, holm, strict=True):
         seeds = sorted(set(acc[result.a]) & set(acc[result.b]))
         a = [acc[result.a][s] for s in seeds]
         b = [acc[result.b][s] for s in seeds]
@@ -63,10 +72,13 @@ def test_paired_comparison_matches_scipy(report, client, store):
         assert (result.diff.ci_low, result.diff.ci_high) == pytest.approx((lo, hi))
         assert result.t_stat == pytest.approx(t_stat)
         assert result.p_value == pytest.approx(p_value)
+        assert result.p_holm == pytest.approx(p_holm) and result.p_holm >= result.p_value
+        assert result.wilcoxon_p == pytest.approx(stats.wilcoxon(a, b, method="exact").pvalue)
         winner = result.a if mean > 0 else result.b
-        expected_verdict = f"{winner} better" if p_value < 0.05 else "no significant difference"
+        expected_verdict = f"{winner} better" if p_holm < 0.05 else "no significant difference"
         assert result.verdict.startswith(expected_verdict)
-    assert "paired t-test (scipy.stats.ttest_rel)" in report.paths["md"].read_text()
+    md = report.paths["md"].read_text()
+    assert "paired t-test (scipy.stats.ttest_rel)" in md and "Holm-Bonferroni" in md
 
 
 def test_unfinished_runs_are_excluded_and_listed(report, store):
@@ -92,6 +104,12 @@ def test_fidelity_states_recipe_differences(report):
     assert vit_sl["ref_top1"] == pytest.approx(0.5611) and "vs 72" in vit_sl["differences"]
     assert math.isclose(fid.loc["keras-io small-dataset ViT", "ref_top5"], 0.8053)
     assert "claimed in its text" in " ".join(fid.index)
+    assert not report.fidelity["matches"].any()
+    md = report.paths["md"].read_text()
+    section = md.split("## Fidelity to published results", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("No published result for this recipe (nearest:")
+    assert "17.26" not in section  # no row compares digits with CIFAR-100
 
 
 def test_every_figure_is_present(report):
@@ -110,7 +128,7 @@ def test_html_is_self_contained(report):
     assert all(src.startswith("data:image/png;base64,") for src in images)
     assert not re.search(r"(src|href)=[\"'](?!data:)", html)
     assert "http://" not in html and "https://" not in html and "<link" not in html
-    assert html.count("<table>") == 4  # main, paired, fidelity, excluded
+    assert html.count("<table>") == 4  # main, paired, runs, excluded (fidelity is one line)
 
 
 def test_report_logged_as_parent_artifacts(report, client, store):
@@ -124,11 +142,16 @@ def test_study_report(store, tmp_path):
     )
     assert result.source.parent_run_ids == (store.study_id,)
     keys = {f.key for f in result.figures}
-    assert {"optimisation_history", "param_importances", "pareto_front"} <= keys
+    assert {"optimisation_history", "pareto_front"} <= keys
     assert {"vs_param_model_dim_coefficient", "vs_param_model_num_heads"} <= keys
     assert "vs_param_model_patch_size" not in keys  # constant across trials: not tuned
-    assert int(result.stats.loc["eanet", "n"]) == 7  # the PRUNED trial is excluded
+    # 7 complete trials (the PRUNED one is excluded) are too few for importances
+    assert "param_importances" not in keys and result.importances is None
     md = (tmp_path / "report.md").read_text()
+    assert "need at least 10 complete trials" in md and "this study has 7 complete trials" in md
+    assert "Top 7 of 7 complete trials" in md
+    assert result.stats.empty and "95% CI" not in md and "mean over seeds" not in md.lower()
+    assert "paired" not in md.lower()  # trials differ in hyperparameters: nothing to pair
     assert "optuna PRUNED" in md and store.pruned_id in md
     assert "assumed maximize, minimize" in md
 
