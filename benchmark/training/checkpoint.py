@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -41,7 +42,10 @@ def path_of(directory: Path) -> Path:
 
 def save(directory: Path, model, epochs_done: int, history: list[dict], config_hash: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(_all_variables(model))}
+    arrays = {
+        f"v{i:05d}": np.asarray(keras.ops.convert_to_numpy(v))
+        for i, v in enumerate(_all_variables(model))
+    }
     meta = {"epochs_done": epochs_done, "history": history, "config_hash": config_hash}
     arrays[META_KEY] = np.array(json.dumps(meta))
     tmp = directory / (CHECKPOINT_FILE + ".tmp.npz")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from benchmark.errors import NonFiniteLossError
 from benchmark.training import checkpoint
@@ -54,7 +53,9 @@ class EpochObserver(keras.callbacks.Callback):
         train_end = self.train_end or now  # no validation pass: training ran to the epoch's end
         train_seconds = max(train_end - self.epoch_start, 1e-9)
         metrics = {k: float(v) for k, v in logs.items()}
-        metrics["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
+        metrics["learning_rate"] = float(
+            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        )
         metrics["epoch_time_s"] = now - self.epoch_start
         # Epoch begin -> first step: a per-epoch fixed cost of the input feed (Keras rebuilds the
         # iterator of a finite dataset every epoch), part of train_images_per_s.
