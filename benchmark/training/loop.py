@@ -156,9 +156,9 @@ def train_and_evaluate(
 
     state = RunState(config.config_hash(), [])
     resume = checkpoint.load_meta(checkpoint_dir)
-    start_epoch = 0
+    start_epoch, resumed_rng = 0, None
     if resume is not None and resume.config_hash == state.hash:
-        checkpoint.restore(checkpoint_dir, model)
+        resumed_rng = checkpoint.restore(checkpoint_dir, model)
         start_epoch, state.history = resume.epochs_done, list(resume.history)
 
     params = parameter_counts(model)
@@ -182,7 +182,7 @@ def train_and_evaluate(
         stream = training_feed(
             data, augmenter, batch, config.seed, start_epoch, config.train.epochs
         )
-        observer = EpochObserver(state, hooks, len(data.x_train), checkpoint_dir)
+        observer = EpochObserver(state, hooks, len(data.x_train), checkpoint_dir, resumed_rng)
         fitted = model.fit(
             stream,
             epochs=config.train.epochs,
