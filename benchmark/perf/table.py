@@ -83,7 +83,9 @@ def render(figures: dict[str, Any]) -> str:
         "compile mode; h/seed = speed-up over the keras-io formulation (target >= 1.3); bound = "
         "what moving the seed's augmentation compute off its step can win at most; MFU = 3 x "
         "forward FLOPs x img/s / ceiling.",
-        f"report for {rep['runs']} runs: {rep['report_s']:.2f} s (target < 10 s).",
+        f"report for {rep['runs']} runs: {rep['report_s']:.2f} s (target < 10 s)."
+        if rep["runs"]
+        else "report: not timed in this process.",
     ]
     if s["depth"] is not None:
         lines.append(f"* depth reduced to {s['depth']} (not the preset's).")
