@@ -89,14 +89,13 @@ overrides = {"data": {"synthetic_examples": 89}, "train": {"epochs": 2, "backend
              "model": {"attention_dropout_rate": 0.2, "mlp_dropout_rate": 0.2}}
 config = resolve_config("smoke", "vit_sl", 0, overrides)
 first = train_and_evaluate(config)
-again = train_and_evaluate(config)
 try:
     train_and_evaluate(config, StopAfterFirstEpoch(), pathlib.Path("ckpt"))
 except Killed:
     pass
 resumed = train_and_evaluate(config, None, pathlib.Path("ckpt"))
 print(json.dumps({"backend": keras.backend.backend(), "first": digest(first),
-                  "again": digest(again), "resumed": digest(resumed),
+                  "resumed": digest(resumed),
                   "from": resumed.resumed_from_epoch, "test": [first.test, resumed.test]}))
 """
 
@@ -107,8 +106,9 @@ def test_reruns_are_bitwise_equal_and_resume_is_exact_per_backend(backend, tmp_p
     code = RERUN.replace('"BACKEND"', repr(backend)).replace('"ckpt"', repr(str(tmp_path / "c")))
     out = json.loads(run_python(backend, code, tmp_path).splitlines()[-1])
     assert out["backend"] == backend
-    assert out["first"] == out["again"]  # bitwise-equal rerun
-    assert out["from"] == 1 and out["resumed"] == out["first"]  # resume continues exactly
+    # The interrupted run recomputes epoch 1 from scratch and the resumed one continues from its
+    # checkpoint: equal final bits show both the rerun and the resume are exact.
+    assert out["from"] == 1 and out["resumed"] == out["first"]
     assert out["test"][0] == out["test"][1]
 
 
