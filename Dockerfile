@@ -1,8 +1,8 @@
 # vitbench worker image: `vitbench` as entrypoint, the project installed with its PostgreSQL driver.
-# GPU build: docker build --build-arg VITBENCH_EXTRAS=postgres,gpu -t vitbench-gpu:0.1.0 .
+# GPU build: docker build --build-arg VITBENCH_EXTRAS=postgres,tensorflow,gpu -t vitbench-gpu:0.1.0 .
 FROM python:3.11.11-slim-bookworm
 
-ARG VITBENCH_EXTRAS=postgres
+ARG VITBENCH_EXTRAS=postgres,tensorflow
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

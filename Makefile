@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-slow lint format compose-check ui report perf clean
+.PHONY: help setup demo test test-slow lint format compose-check ui report perf gpu-check clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ report: $(STAMP) ## Build the comparison report of the latest matrix
 
 perf: $(STAMP) ## Measure the harness against bare Keras and the seed recipes
 	$(BIN)/vitbench perf
+
+gpu-check: $(STAMP) ## On a GPU machine: perf per backend + a short matrix (WHEELS=dir of wheels)
+	$(BIN)/python -m benchmark.perf.gpu_check $(if $(WHEELS),--wheels $(WHEELS))
 
 clean: ## Remove the local store, generated reports and caches (keeps .venv)
 	rm -rf .vitbench .pytest_cache .ruff_cache .hypothesis

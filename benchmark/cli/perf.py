@@ -4,13 +4,16 @@ process with variants alternated; print medians and ratios, write JSON, optional
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from benchmark import paths
 from benchmark.cli.options import comma_list
+from benchmark.config import BACKENDS, CHOICES
 from benchmark.errors import ConfigError
+from benchmark.training.backends import select
 
 
 @click.command(name="perf")
@@ -73,10 +76,26 @@ from benchmark.errors import ConfigError
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where the JSON goes [default: .vitbench/perf/perf.json].",
 )
+@click.option(
+    "--backends",
+    default="tensorflow",
+    show_default=True,
+    help=f"Keras backends, comma-separated ({', '.join(BACKENDS)}): several are timed in turn, "
+    "one child process per backend and repeat, with paired ratios to the first.",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(CHOICES["train.precision"]),
+    default="float32",
+    show_default=True,
+    help="train.precision of every variant (mixed_bfloat16 pays on GPUs, not on these CPUs).",
+)
+@click.option("--skip-report", is_flag=True, hidden=True, help="Do not time the report (children).")
 @click.option("--log-mlflow", is_flag=True, help="Log the figures to MLflow (vitbench-perf).")
 @click.option("--tracking-uri", help="MLflow URI for --log-mlflow [default: local store].")
 def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs, depth, xla,
-            stream, report_runs, out, log_mlflow, tracking_uri) -> None:  # fmt: skip
+            stream, report_runs, out, backends, precision, skip_report, log_mlflow,
+            tracking_uri) -> None:  # fmt: skip
     """Training/inference throughput, overhead vs bare model.fit, speed-up over the seeds, MFU,
     report time. Defaults take several minutes on 2 CPU cores."""
 
@@ -91,6 +110,25 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
     else:
         depth = int(depth)
 
+    backend_list = comma_list(backends) or []
+    unknown = [b for b in backend_list if b not in BACKENDS]
+    if unknown or not backend_list:
+        raise ConfigError(f"--backends: unknown {unknown}; choose from {', '.join(BACKENDS)}")
+    out = (out or paths.perf_root() / "perf.json").resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if len(backend_list) > 1:
+        child = ["--models", models, "--preset", preset, "--recipes", recipes,
+                 "--batch-size", str(batch_size), "--steps", str(steps),
+                 "--epochs", str(measured_epochs), "--depth", str(depth or "preset"),
+                 "--xla" if xla else "--no-xla", "--report-runs", str(report_runs),
+                 "--precision", precision,
+                 *(["--stream"] if stream else [])]  # fmt: skip
+        _compare_backends(backend_list, child, repeats, out)
+        return
+    if not select(backend_list[0], op_determinism=True):
+        raise ConfigError("--backends: this process already runs another Keras backend")
+
+    # Deferred for start-up time (and so the backend is chosen first): the suite imports Keras.
     from benchmark.perf.suite import RECIPES, PerfSettings, run_suite
     from benchmark.perf.table import log_to_mlflow, render, write_json
 
@@ -101,14 +139,27 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
     settings = PerfSettings(
         models=tuple(comma_list(models)), preset=preset, recipes=recipe_list,
         batch_size=batch_size, steps=steps, repeats=repeats, measured_epochs=measured_epochs,
-        depth=depth, xla=xla, stream=stream, report_runs=report_runs,
+        depth=depth, xla=xla, stream=stream, report_runs=0 if skip_report else report_runs,
+        precision=precision,
     )  # fmt: skip
     figures = run_suite(settings, echo=lambda line: click.echo(line, err=True))
-    out = (out or paths.perf_root() / "perf.json").resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_json(figures, out)
     click.echo(render(figures))
     click.echo(f"figures: {out}")
     if log_mlflow:
         run_id = log_to_mlflow(figures, out, tracking_uri)
         click.echo(f"logged to MLflow run {run_id}")
+
+
+def _compare_backends(backends: list[str], child: list[str], repeats: int, out: Path) -> None:
+    """Every backend in turn, one child per repeat; per-backend rows with paired ratios."""
+    from benchmark.perf.backends import backend_rows, render_rows, run_alternated
+
+    rounds = run_alternated(backends, child, repeats, echo=lambda line: click.echo(line, err=True))
+    rows = backend_rows(rounds)
+    out.write_text(json.dumps({"backends": rounds, "rows": rows}, indent=2, default=str))
+    click.echo(render_rows(rows))
+    report = rounds[backends[0]][0]["report"]
+    if report.get("runs"):
+        click.echo(f"report for {report['runs']} runs: {report['report_s']:.2f} s")
+    click.echo(f"figures: {out}")

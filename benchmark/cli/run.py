@@ -11,11 +11,20 @@ from benchmark import paths
 from benchmark.cli.options import comma_list, int_list, sigterm_as_interrupt
 from benchmark.cli.progress import MatrixProgress
 from benchmark.cli.workers import LocalWorkers, vitbench_argv, without_flags
-from benchmark.config import DATASETS, MODELS, deep_merge, load_experiment, overrides_from
+from benchmark.config import (
+    BACKENDS,
+    DATASETS,
+    MODELS,
+    deep_merge,
+    load_experiment,
+    overrides_from,
+)
 from benchmark.errors import ConfigError
+from benchmark.matrix.plan import plan_cells
+from benchmark.training.backends import check_installed, select
 
 
-def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings):
+def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings, backend=None):
     """CLI flags override the experiment file; no file and no flags = the demo experiment."""
     spec = load_experiment(experiment_file) if experiment_file else {}
     if preset:
@@ -30,7 +39,17 @@ def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, sett
     overrides = deep_merge(spec.get("overrides") or {}, overrides_from(settings))
     if epochs is not None:
         overrides = deep_merge(overrides, {"train": {"epochs": epochs}})
-    return presets, model_list, seed_list, datasets, overrides, spec.get("experiment")
+    backends = comma_list(backend) if backend else spec.get("backends")
+    return presets, model_list, seed_list, datasets, overrides, spec.get("experiment"), backends
+
+
+def use_backend_of(cells) -> None:
+    """This process runs the cells' backend when they share one; the others go to children."""
+    backends = list(dict.fromkeys(c.config.train.backend for c in cells))
+    for name in backends:
+        check_installed(name)
+    first = cells[0].config.train
+    select(backends[0], first.op_determinism)
 
 
 @click.command(name="run")
@@ -42,6 +61,11 @@ def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, sett
 @click.option("--preset", help="Preset name (see `vitbench models`); default: demo.")
 @click.option("--dataset", help=f"Comma-separated datasets: {','.join(DATASETS)}.")
 @click.option("--epochs", type=int, help="Override train.epochs for every cell.")
+@click.option(
+    "--backend",
+    help=f"Keras backend(s), comma-separated: {','.join(BACKENDS)} [the preset's: tensorflow]; "
+    "several make the backend a matrix axis.",
+)
 @click.option(
     "--set",
     "settings",
@@ -73,6 +97,7 @@ def command(
     preset,
     dataset,
     epochs,
+    backend,
     settings,
     tracking_uri,
     experiment_name,
@@ -84,18 +109,18 @@ def command(
     With no arguments: the demo (offline digits, all three models, two seeds).
     Re-running skips FINISHED cells and resumes interrupted ones.
     """
-    presets, model_list, seed_list, datasets, overrides, exp_from_file = resolve_matrix(
-        experiment_file, models, seeds, preset, dataset, epochs, settings
+    presets, model_list, seed_list, datasets, overrides, exp_from_file, backend_list = (
+        resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings, backend)
     )
     if epochs is not None and epochs <= 0:
         raise ConfigError(f"--epochs: must be > 0, got {epochs}")
-    # Deferred for start-up time: the matrix pulls in TensorFlow, Keras, MLflow and Optuna.
+    cells = plan_cells(presets, model_list, seed_list, datasets, overrides, backend_list)
+    use_backend_of(cells)  # before Keras is imported: it fixes the backend at import
+    # Deferred for start-up time: the matrix pulls in a Keras backend, MLflow and Optuna.
     from benchmark.data.loading import ensure_available
-    from benchmark.matrix.plan import plan_cells
     from benchmark.matrix.work_queue import run_queue
     from benchmark.tracking.runs import connect
 
-    cells = plan_cells(presets, model_list, seed_list, datasets, overrides)  # validates all first
     ensure_available([cell.config.data for cell in cells])  # data errors before any run exists
     name = experiment_name or exp_from_file or paths.DEFAULT_EXPERIMENT
     connection = connect(tracking_uri, name)

@@ -6,7 +6,9 @@ import click
 
 from benchmark.cli.options import sigterm_as_interrupt
 from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv
-from benchmark.config import MODELS
+from benchmark.config import BACKENDS, MODELS, overrides_from
+from benchmark.errors import ConfigError
+from benchmark.training.backends import select
 
 
 @click.command(name="study")
@@ -49,6 +51,11 @@ from benchmark.config import MODELS
 @click.option("--sampler-seed", type=int, help="TPE sampler seed [0].")
 @click.option("--seed", type=int, help="Training seed of every trial [0].")
 @click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="Keras backend of every trial [tensorflow] (same as --set train.backend=...).",
+)
+@click.option(
     "--tracking-uri",
     help="MLflow server URL (default: $MLFLOW_TRACKING_URI or the local store in .vitbench/).",
 )
@@ -67,7 +74,13 @@ def command(**flags) -> None:
     Re-running with the same --study-name (and storage) resumes the study; the same command on
     another machine, pointed at the same --storage and --tracking-uri, joins it.
     """
-    # Deferred for start-up time: studies pull in Optuna, MLflow, TensorFlow and Keras.
+    backend = flags.pop("backend") or (
+        overrides_from(flags["settings"]).get("train", {}).get("backend") or "tensorflow"
+    )
+    flags["settings"] = (*flags["settings"], f"train.backend={backend}")
+    if not select(backend, op_determinism=True):  # before Keras is imported: it fixes the backend
+        raise ConfigError("--backend: this process already runs another Keras backend")
+    # Deferred for start-up time: studies pull in Optuna, MLflow and a Keras backend.
     import optuna
 
     from benchmark.tracking.runs import connect

@@ -21,7 +21,7 @@ from benchmark.config.loading import (
     with_changes,
 )
 from benchmark.config.presets import Preset, load_preset, preset_names, resolve_config
-from benchmark.config.registry import ATTENTIONS, CHOICES, DATASETS, MODELS, TOKENIZERS
+from benchmark.config.registry import ATTENTIONS, BACKENDS, CHOICES, DATASETS, MODELS, TOKENIZERS
 from benchmark.config.schema import (
     AugmentConfig,
     DataConfig,
@@ -36,6 +36,7 @@ from benchmark.errors import ConfigError, close_match_hint
 
 __all__ = [
     "ATTENTIONS",
+    "BACKENDS",
     "CHOICES",
     "DATASETS",
     "MODELS",

@@ -62,7 +62,7 @@ def validate(config: RunConfig) -> None:
     for i, units in enumerate(m.head_units):
         _positive(f"model.head_units[{i}]", units)
 
-    if t.jit_compile == "true" and t.op_determinism:
+    if t.jit_compile == "true" and t.op_determinism and t.backend == "tensorflow":
         raise ConfigError(
             "train.jit_compile: 'true' (XLA) cannot run with train.op_determinism=true "
             "(TensorFlow disables XLA under op determinism); set train.op_determinism=false "

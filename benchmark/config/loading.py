@@ -14,7 +14,9 @@ from benchmark.config.checks import validate
 from benchmark.config.schema import RunConfig, build_unchecked, deep_merge, to_dict
 from benchmark.errors import ConfigError
 
-EXPERIMENT_KEYS = {"preset", "presets", "models", "seeds", "datasets", "experiment", "overrides"}
+EXPERIMENT_KEYS = {
+    "preset", "presets", "models", "seeds", "datasets", "backends", "experiment", "overrides",
+}  # fmt: skip
 
 
 def from_dict(data: dict[str, Any]) -> RunConfig:

@@ -62,6 +62,8 @@ DATASETS: dict[str, DatasetInfo] = {
     "synthetic": DatasetInfo(None, None, False, "generated class-conditional colour images"),
 }
 
+BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")  # Keras 3 backends a cell may run on
+
 # Keys a config value must come from; every other CHOICES entry is a plain option list.
 CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": tuple(DATASETS),
@@ -77,4 +79,5 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "train.schedule": ("constant", "warmup_cosine"),
     "train.jit_compile": ("auto", "true", "false"),
     "train.precision": ("float32", "mixed_float16", "mixed_bfloat16"),
+    "train.backend": BACKENDS,
 }

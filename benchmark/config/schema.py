@@ -91,6 +91,7 @@ class TrainConfig:
     jit_compile: str = "auto"  # "true" = XLA; TensorFlow refuses XLA under op determinism
     op_determinism: bool = True
     precision: str = "float32"  # Keras dtype policy; mixed_* for GPUs (no gain on these CPUs)
+    backend: str = "tensorflow"  # Keras backend; a cell of another backend runs in a child process
 
 
 @dataclass(frozen=True)

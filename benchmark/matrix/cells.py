@@ -12,9 +12,11 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import keras
 from mlflow.tracking import MlflowClient
 
 from benchmark.errors import VitbenchError
+from benchmark.matrix.other_backend import run_in_child
 from benchmark.matrix.plan import Cell
 from benchmark.paths import checkpoint_root
 from benchmark.tracking import runs as tracking
@@ -64,7 +66,13 @@ def run_cell(
 
     `takeover=False` (a queue worker that knows another live worker holds this cell) leaves a
     RUNNING run alone; the default takes a stale RUNNING/KILLED run over, as a rerun does.
+    A cell of another Keras backend than this process's trains in a child process.
     """
+    if cell.config.train.backend != keras.backend.backend():
+        found = run_in_child(cell, experiment_id, parent_run_id, progress, takeover)
+        return CellOutcome(
+            cell, found["status"], found["run_id"], found["metrics"], found["reason"]
+        )
     finished, resumable = _existing_cell_run(client, experiment_id, cell.key)
     if finished is not None:
         return CellOutcome(cell, "SKIPPED", finished.info.run_id, dict(finished.data.metrics))

@@ -33,7 +33,8 @@ class Cell:
     @property
     def label(self) -> str:
         c = self.config
-        return f"{c.model.name} seed={c.seed} preset={c.preset} data={c.data.dataset}"
+        label = f"{c.model.name} seed={c.seed} preset={c.preset} data={c.data.dataset}"
+        return label if c.train.backend == "tensorflow" else f"{label} backend={c.train.backend}"
 
 
 def plan_cells(
@@ -42,8 +43,10 @@ def plan_cells(
     seeds: Sequence[int] | None,
     datasets: Sequence[str] | None = None,
     overrides: dict[str, Any] | None = None,
+    backends: Sequence[str] | None = None,
 ) -> list[Cell]:
-    """Validate every cell's config before any run is created."""
+    """Validate every cell's config before any run is created. `backends` is a matrix axis
+    (experiment files: `backends: [tensorflow, jax]`); None keeps the config's backend."""
     if seeds is not None and len(seeds) == 0:
         raise ConfigError("--seeds: the seed list is empty; give at least one seed, e.g. 0,1")
     if models is not None and len(models) == 0:
@@ -60,7 +63,10 @@ def plan_cells(
                         + close_match_hint(model, MODELS)
                     )
                 for seed in seeds if seeds is not None else preset.default_seeds():
-                    cells.append(Cell(resolve_config(preset, model, seed, extra)))
+                    for backend in backends or [None]:
+                        axis = {"train": {"backend": backend}} if backend else {}
+                        config = resolve_config(preset, model, seed, deep_merge(extra, axis))
+                        cells.append(Cell(config))
     return cells
 
 

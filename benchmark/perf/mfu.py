@@ -11,6 +11,8 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import keras
+
 TRAINING_FLOPS_FACTOR = 3
 
 
@@ -45,24 +47,23 @@ def median(values: Sequence[float]) -> float:
 
 
 def measure_matmul_ceiling(size: int = 2048, iterations: int = 10, trials: int = 5) -> float:
-    """Best FLOP/s of `iterations` chained float32 matmuls in a tf.function (the machine's peak
-    for the op that dominates these models); the best trial, since a ceiling is a maximum."""
-    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
+    """Best FLOP/s of `iterations` chained float32 matmuls through `keras.ops` on the running
+    backend (the machine's peak for the op that dominates these models); the best trial, since
+    a ceiling is a maximum. Reading one element back waits for asynchronous backends."""
+    a = keras.random.uniform((size, size), dtype="float32", seed=0)
+    b = keras.random.uniform((size, size), dtype="float32", seed=1) / size
 
-    a = tf.random.uniform((size, size), dtype=tf.float32)
-    b = tf.random.uniform((size, size), dtype=tf.float32) / size
-
-    @tf.function(autograph=False)  # the Python loop unrolls: no AutoGraph needed
-    def chain(x):
+    def chain():
+        x = a
         for _ in range(iterations):
-            x = tf.matmul(x, b)
-        return x
+            x = keras.ops.matmul(x, b)
+        return float(keras.ops.convert_to_numpy(x[0, 0]))
 
-    chain(a).numpy()  # trace + warm-up
+    chain()  # warm-up (kernel selection, allocation)
     best = 0.0
     for _ in range(trials):
         start = time.perf_counter()
-        chain(a).numpy()
+        chain()
         elapsed = time.perf_counter() - start
         best = max(best, iterations * matmul_flops(size) / elapsed)
     return best

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import time
@@ -35,6 +36,7 @@ class PerfSettings:
     depth: int | None = 2  # reduced depth, labelled in the table and the JSON; None = preset's
     xla: bool = True  # also time the harness with XLA on the overhead jobs
     stream: bool = False  # also time bare fed through one tf.data stream
+    precision: str = "float32"  # train.precision of every variant (mixed_bfloat16 on GPUs)
     report_runs: int = 10_000
     report_root: str = field(default_factory=lambda: str(paths.perf_root() / "report-store"))
 
@@ -52,7 +54,8 @@ class Job:
 
 def plan_jobs(settings: PerfSettings) -> list[Job]:
     """Overhead jobs (harness vs bare) per model; a recipe adds `seed` to its job."""
-    overhead = ["harness", "bare"] + ["stream"] * settings.stream + ["xla"] * settings.xla
+    stream = settings.stream and keras.backend.backend() == "tensorflow"  # a tf.data variant
+    overhead = ["harness", "bare"] + ["stream"] * stream + ["xla"] * settings.xla
     jobs = {m: Job(m, settings.preset, m, list(overhead)) for m in settings.models}
     for recipe in settings.recipes:
         if recipe not in RECIPES:
@@ -68,7 +71,12 @@ def plan_jobs(settings: PerfSettings) -> list[Job]:
 
 def job_config(job: Job, settings: PerfSettings):
 
-    train = {"batch_size": settings.batch_size, "epochs": 1 + settings.measured_epochs}
+    train = {
+        "batch_size": settings.batch_size,
+        "epochs": 1 + settings.measured_epochs,
+        "backend": keras.backend.backend(),  # what this process runs (perf --backends spawns)
+        "precision": settings.precision,
+    }
     overrides: dict[str, Any] = {"train": train}
     if settings.depth is not None:
         overrides["model"] = {"depth": settings.depth}
@@ -99,8 +107,10 @@ def run_suite(settings: PerfSettings, echo: Callable[[str], None] = print) -> di
                 )
     ceilings.append(measure_matmul_ceiling())
     ceiling = max(ceilings)
-    echo(f"report over {settings.report_runs} runs ...")
-    report = time_report(settings.report_runs, Path(settings.report_root))
+    report = {}
+    if settings.report_runs:  # 0: a `perf --backends` child; the parent's first child times it
+        echo(f"report over {settings.report_runs} runs ...")
+        report = time_report(settings.report_runs, Path(settings.report_root))
     figures = {
         "settings": asdict(settings),
         "conventions": CONVENTIONS,
@@ -204,17 +214,29 @@ def augmentation_bound(seed_images_per_s: float, augment_ms: float, batch: int) 
     return step_ms / max(step_ms - augment_ms, 1e-9)
 
 
+DISTRIBUTIONS = {"tensorflow": ("tensorflow-cpu", "tensorflow")}  # else the backend's own name
+
+
 def _environment() -> dict[str, Any]:
-
-    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
-
+    backend = keras.backend.backend()
     return {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
-        "tensorflow": tf.__version__,
+        backend: _version(
+            *{"tensorflow": ("tensorflow-cpu", "tensorflow")}.get(backend, (backend,))
+        ),
         "keras": keras.__version__,
         **determinism.settings(),
     }
+
+
+def _version(*distributions: str) -> str:
+    for name in distributions:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 CONVENTIONS = {
@@ -238,7 +260,7 @@ CONVENTIONS = {
     "augmentation_bound": "seed step time / (seed step time - its augmentation block's time): the "
     "speed-up over the seed that moving its augmentation compute off the step can give at most",
     "flops": "analytic forward FLOPs (2 per MAC, matmuls/einsums only); training = 3 x forward",
-    "mfu": "achieved FLOP/s / best float32 2048x2048 tf.matmul FLOP/s measured in this run",
-    "latency": "batch-1 forward, tf.function, p50/p95 of 30 calls (train_and_evaluate's)",
+    "mfu": "achieved FLOP/s / best float32 2048x2048 keras.ops.matmul FLOP/s measured in this run",
+    "latency": "batch-1 forward, predict_on_batch, p50/p95 of 30 calls (train_and_evaluate's)",
     "report_s": "reports.build.build_report wall time, md+html, no artifact upload",
 }

@@ -84,7 +84,9 @@ def render(figures: dict[str, Any]) -> str:
         "what moving the seed's augmentation compute off its step can win at most; MFU = 3 x "
         "forward FLOPs x img/s / ceiling.",
         f"report for {rep['runs']:,} runs: {rep['report_s']:.2f} s "
-        f"(target < {TARGETS['report_s']:g} s for 10,000 runs).",
+        f"(target < {TARGETS['report_s']:g} s for 10,000 runs)."
+        if rep["runs"]
+        else "report: not timed in this process.",
     ]
     if s["depth"] is not None:
         lines.append(f"* depth reduced to {s['depth']} (not the preset's).")

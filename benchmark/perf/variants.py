@@ -30,8 +30,8 @@ from mlflow.tracking import MlflowClient
 
 from benchmark.config import RunConfig, input_size
 from benchmark.data.augment import Normalizer
+from benchmark.data.batches import one_hot, steps_per_epoch
 from benchmark.data.dataset import ImageDataset
-from benchmark.data.pipeline import one_hot, steps_per_epoch
 from benchmark.models.classifier import build_classifier
 from benchmark.perf.mfu import median
 from benchmark.tracking import runs as tracking
@@ -203,16 +203,19 @@ def seed(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 
 
 def _augmentation_ms(augmentation: keras.Sequential, images: np.ndarray, batch: int) -> float:
-    """Median ms of the seed's augmentation block alone on one training batch (compiled)."""
-    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
+    """Median ms of the seed's augmentation block alone on one training batch (compiled as a
+    tf.function on TensorFlow, the backend's eager ops elsewhere)."""
+    step = lambda x: augmentation(x, training=True)  # noqa: E731
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # deferred: only the TensorFlow backend compiles this way
 
-    step = tf.function(lambda x: augmentation(x, training=True))
-    x = tf.constant(images[:batch])
-    step(x).numpy()  # trace
+        step = tf.function(step)
+    x = keras.ops.convert_to_tensor(images[:batch])
+    keras.ops.convert_to_numpy(step(x))  # trace / warm-up
     times = []
     for _ in range(5):
         start = time.perf_counter()
-        step(x).numpy()
+        keras.ops.convert_to_numpy(step(x))
         times.append(1000 * (time.perf_counter() - start))
     return median(times)
 

@@ -45,7 +45,10 @@ from benchmark.tracking.server import (
     resolve_tracking_uri,
 )
 
-PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "mlflow", "optuna", "numpy", "vitbench")
+PACKAGES = (
+    "keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "mlflow", "optuna", "numpy",
+    "vitbench",
+)  # fmt: skip
 MAX_PARAMS_PER_BATCH = 100
 
 
@@ -195,7 +198,7 @@ def write_json(path: Path, data: Any) -> None:
 def requirements() -> list[str]:
     """Pinned from the running environment (skips MLflow's slow, noisy inference)."""
     versions = package_versions()
-    names = ("keras", "tensorflow-cpu", "tensorflow", "numpy")
+    names = ("keras", "tensorflow-cpu", "tensorflow", "jax", "jaxlib", "torch", "numpy")
     return [f"{n}=={versions[n]}" for n in names if n in versions]
 
 

@@ -1,6 +1,6 @@
 """Per-epoch resume state in ONE file: every model and optimizer variable (weights, moments,
-iteration counter, dropout seed-generator states), the epoch counter, the history so far and the
-config hash.
+iteration counter, dropout seed-generator states), PyTorch's global RNG state on that backend,
+the epoch counter, the history so far and the config hash.
 
 Data order and augmentation are keyed by (seed, epoch), so this is the whole RNG state: a run
 resumed from epoch k continues bit for bit like the uninterrupted run (on CPU, same settings).
@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
 
 CHECKPOINT_FILE = "checkpoint.npz"
 META_KEY = "meta"
+TORCH_RNG_KEY = "rng_torch"  # PyTorch's global generator: Keras' unseeded torch dropout uses it
 
 
 @dataclass
@@ -41,9 +43,16 @@ def path_of(directory: Path) -> Path:
 
 def save(directory: Path, model, epochs_done: int, history: list[dict], config_hash: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(_all_variables(model))}
+    arrays = {
+        f"v{i:05d}": np.asarray(keras.ops.convert_to_numpy(v))
+        for i, v in enumerate(_all_variables(model))
+    }
     meta = {"epochs_done": epochs_done, "history": history, "config_hash": config_hash}
     arrays[META_KEY] = np.array(json.dumps(meta))
+    if keras.backend.backend() == "torch":
+        import torch  # deferred: only the PyTorch backend has this state
+
+        arrays[TORCH_RNG_KEY] = torch.get_rng_state().numpy()
     tmp = directory / (CHECKPOINT_FILE + ".tmp.npz")
     np.savez(tmp, **arrays)
     os.replace(tmp, path_of(directory))
@@ -57,11 +66,13 @@ def load_meta(directory: Path | None) -> ResumeState | None:
     return ResumeState(meta["epochs_done"], meta["history"], meta["config_hash"])
 
 
-def restore(directory: Path, model) -> None:
-    """Assign saved values; the optimizer must already be built for the model."""
+def restore(directory: Path, model) -> np.ndarray | None:
+    """Assign saved values; the optimizer must already be built for the model. Returns the saved
+    PyTorch RNG state (or None) for `set_backend_rng` once `fit` has built its step: that build
+    runs a forward pass that draws from the generator."""
     variables = _all_variables(model)
     with np.load(path_of(directory)) as saved:
-        names = [name for name in saved.files if name != META_KEY]
+        names = [name for name in saved.files if name not in (META_KEY, TORCH_RNG_KEY)]
         if len(names) != len(variables):
             raise ValueError(
                 f"checkpoint in {directory} holds {len(names)} variables, "
@@ -69,6 +80,15 @@ def restore(directory: Path, model) -> None:
             )
         for i, variable in enumerate(variables):
             variable.assign(saved[f"v{i:05d}"])
+        return saved[TORCH_RNG_KEY] if TORCH_RNG_KEY in saved.files else None
+
+
+def set_backend_rng(state: np.ndarray | None) -> None:
+    """Put PyTorch's global generator back where the checkpointed run had it."""
+    if state is not None:
+        import torch  # deferred: only the PyTorch backend has this state
+
+        torch.set_rng_state(torch.from_numpy(state))
 
 
 def clear(directory: Path | None) -> None:

@@ -17,8 +17,9 @@ import numpy as np
 
 from benchmark.config import RunConfig, input_size
 from benchmark.data.augment import Augmenter, Normalizer
+from benchmark.data.batches import steps_per_epoch
+from benchmark.data.feeds import evaluation_feed, training_feed
 from benchmark.data.loading import load_dataset
-from benchmark.data.pipeline import evaluation_stream, steps_per_epoch, training_stream
 from benchmark.models.classifier import build_classifier
 from benchmark.models.flops import forward_flops
 from benchmark.training import checkpoint, determinism
@@ -123,16 +124,14 @@ def compile_model(model, config: RunConfig, steps: int, num_classes: int) -> Non
 
 
 def _latency_ms(model, image: np.ndarray, repeats: int = 30) -> tuple[float, float]:
-    import tensorflow as tf  # deferred: the one TensorFlow-specific step here
-
-    predict = tf.function(lambda x: model(x, training=False))
-    batch = tf.constant(image[None])
+    """Batch-1 latency through the model's compiled predict step (any backend)."""
+    batch = image[None]
     for _ in range(3):
-        predict(batch)
+        model.predict_on_batch(batch)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        predict(batch).numpy()
+        np.asarray(model.predict_on_batch(batch))
         times.append((time.perf_counter() - start) * 1000)
     return float(np.percentile(times, 50)), float(np.percentile(times, 95))
 
@@ -157,9 +156,9 @@ def train_and_evaluate(
 
     state = RunState(config.config_hash(), [])
     resume = checkpoint.load_meta(checkpoint_dir)
-    start_epoch = 0
+    start_epoch, resumed_rng = 0, None
     if resume is not None and resume.config_hash == state.hash:
-        checkpoint.restore(checkpoint_dir, model)
+        resumed_rng = checkpoint.restore(checkpoint_dir, model)
         start_epoch, state.history = resume.epochs_done, list(resume.history)
 
     params = parameter_counts(model)
@@ -177,13 +176,13 @@ def train_and_evaluate(
         hooks.on_start(info)
 
     augmenter = Augmenter(config.augment, Normalizer(data.x_train), size)
-    val = evaluation_stream(data.x_val, data.y_val, data.num_classes, augmenter, batch)
-    test = evaluation_stream(data.x_test, data.y_test, data.num_classes, augmenter, batch)
+    val = evaluation_feed(data.x_val, data.y_val, data.num_classes, augmenter, batch)
+    test = evaluation_feed(data.x_test, data.y_test, data.num_classes, augmenter, batch)
     if start_epoch < config.train.epochs:
-        stream = training_stream(
+        stream = training_feed(
             data, augmenter, batch, config.seed, start_epoch, config.train.epochs
         )
-        observer = EpochObserver(state, hooks, len(data.x_train), checkpoint_dir)
+        observer = EpochObserver(state, hooks, len(data.x_train), checkpoint_dir, resumed_rng)
         fitted = model.fit(
             stream,
             epochs=config.train.epochs,
@@ -200,12 +199,12 @@ def train_and_evaluate(
     train_time = sum(h["epoch_time_s"] for h in state.history)
 
     scores = model.evaluate(test, verbose=0, return_dict=True)
-    model.predict(test.take(1), verbose=0)  # warm-up: compile the predict function
+    ready = np.asarray(keras.ops.convert_to_numpy(augmenter.inference(data.x_test)))
+    model.predict(ready[:batch], verbose=0)  # warm-up: compile the predict function
     inference_start = time.perf_counter()
-    model.predict(test, verbose=0)
+    model.predict(ready, batch_size=batch, verbose=0)
     inference_s = time.perf_counter() - inference_start
-    first_image = next(iter(test.unbatch().take(1)))[0].numpy()
-    p50, p95 = _latency_ms(model, first_image)
+    p50, p95 = _latency_ms(model, ready[0])
     return TrainResult(
         config=config,
         history=state.history,

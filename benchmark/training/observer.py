@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from benchmark.errors import NonFiniteLossError
 from benchmark.training import checkpoint
@@ -27,16 +26,29 @@ class RunState:
 class EpochObserver(keras.callbacks.Callback):
     """Per epoch only: timing, NaN check, checkpoint, then the caller's hook."""
 
-    def __init__(self, run: RunState, hooks, train_count: int, checkpoint_dir: Path | None):
+    def __init__(
+        self,
+        run: RunState,
+        hooks,
+        train_count: int,
+        checkpoint_dir: Path | None,
+        resumed_rng=None,
+    ):
         super().__init__()
         self.run, self.hooks = run, hooks
         self.train_count, self.checkpoint_dir = train_count, checkpoint_dir
+        # A checkpoint's backend RNG state, set right before the first resumed step: building the
+        # step and opening the feed (PyTorch's DataLoader seeds itself) draw from it first.
+        self.resumed_rng = resumed_rng
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_start = time.perf_counter()
         self.first_step = self.train_end = None
 
     def on_train_batch_begin(self, batch, logs=None):
+        if self.resumed_rng is not None:
+            checkpoint.set_backend_rng(self.resumed_rng)
+            self.resumed_rng = None
         if self.first_step is None:  # once per epoch: the feed's iterator is ready
             self.first_step = time.perf_counter()
 
@@ -54,7 +66,9 @@ class EpochObserver(keras.callbacks.Callback):
         train_end = self.train_end or now  # no validation pass: training ran to the epoch's end
         train_seconds = max(train_end - self.epoch_start, 1e-9)
         metrics = {k: float(v) for k, v in logs.items()}
-        metrics["learning_rate"] = float(np.asarray(self.model.optimizer.learning_rate))
+        metrics["learning_rate"] = float(
+            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        )
         metrics["epoch_time_s"] = now - self.epoch_start
         # Epoch begin -> first step: a per-epoch fixed cost of the input feed (Keras rebuilds the
         # iterator of a finite dataset every epoch), part of train_images_per_s.

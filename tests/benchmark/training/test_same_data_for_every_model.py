@@ -11,8 +11,8 @@ import pytest
 import tensorflow as tf
 
 from benchmark.config import MODELS, resolve_config
+from benchmark.data.batches import steps_per_epoch
 from benchmark.data.loading import load_dataset
-from benchmark.data.pipeline import steps_per_epoch
 from benchmark.training.loop import train_and_evaluate
 
 OVERRIDES = {
