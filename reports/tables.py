@@ -153,7 +153,9 @@ def paired_table(results: list[PairedResult]) -> Table:
     for r in results:
         d, pi = r.diff, r.improvement
         ci = "–" if not d.has_interval else f"[{fmt_pct(d.ci_low)}, {fmt_pct(d.ci_high)}]"
-        prob = "–" if math.isnan(pi.p) else f"{pi.p:.2f} [{pi.ci_low:.2f}, {pi.ci_high:.2f}]"
+        prob = "–" if math.isnan(pi.p) else f"{pi.p:.2f}"
+        if not math.isnan(pi.p) and d.n >= MIN_N_FOR_INTERVAL:  # no interval from two seeds
+            prob += f" [{pi.ci_low:.2f}, {pi.ci_high:.2f}]"
         rows.append(
             [r.a, r.b, str(d.n), fmt_pct(d.mean), ci, fmt_num(r.d_z, 2), prob]
             + [_fmt_p(p) for p in (r.p_value, r.p_holm, r.wilcoxon_p, r.wilcoxon_p_holm)]
@@ -169,7 +171,8 @@ def paired_table(results: list[PairedResult]) -> Table:
         "Effect sizes: mean difference in percentage points with its Student-t 95% CI (none "
         f"below n = {MIN_N_FOR_INTERVAL}); Cohen's d_z = mean / std of the per-seed differences; "
         "P(A>B) = probability that a run of A beats a run of B (Mann-Whitney U / (n m), ties "
-        "count 1/2; Bouthillier et al. 2021, rliable) with a percentile bootstrap CI over seeds.",
+        "count 1/2; Bouthillier et al. 2021, rliable) with a percentile bootstrap CI over seeds "
+        f"(none below n = {MIN_N_FOR_INTERVAL}).",
         f"Verdict: reads the Holm-corrected t-test p-value and needs n >= {MIN_PAIRS_FOR_VERDICT} "
         'pairs; below that it says "weak evidence" whatever the p-value.',
     ]
