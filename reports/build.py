@@ -21,6 +21,7 @@ from reports.collect import Source, check_store, collect_runs, fetch_histories, 
 from reports.errors import ReportError
 from reports.fidelity import fidelity_frame, fidelity_table
 from reports.figures import Figure
+from reports.lineage import data_lines
 from reports.render import Document, Section, write
 from reports.stats import PairedResult
 from reports.tables import (
@@ -179,6 +180,7 @@ def build_report(
         f"{store}generated {now}.",
         f"{len(finished)} finished runs in the statistics, {int(excluded.sum())} excluded; "
         f"groups: {', '.join(sorted(finished['group'].unique()))}.",
+        *data_lines(finished),
     ]
     doc = Document(f"vitbench report: {source.name}", intro, sections)
     target = Path(out_dir) if out_dir else Path(reports_root) / _safe_name(source.name)

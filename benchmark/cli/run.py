@@ -90,13 +90,14 @@ def command(
     if epochs is not None and epochs <= 0:
         raise ConfigError(f"--epochs: must be > 0, got {epochs}")
     # Deferred for start-up time: the matrix pulls in TensorFlow, Keras, MLflow and Optuna.
-    from benchmark.data.loading import ensure_available
-    from benchmark.matrix.plan import plan_cells
+    from benchmark.data.loading import prepare
+    from benchmark.matrix.plan import Cell, plan_cells
     from benchmark.matrix.work_queue import run_queue
     from benchmark.tracking.runs import connect
 
     cells = plan_cells(presets, model_list, seed_list, datasets, overrides)  # validates all first
-    ensure_available([cell.config.data for cell in cells])  # data errors before any run exists
+    # data errors before any run exists; own data's content digest joins each cell's identity
+    cells = [Cell(config) for config in prepare([cell.config for cell in cells])]
     name = experiment_name or exp_from_file or paths.DEFAULT_EXPERIMENT
     connection = connect(tracking_uri, name)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")

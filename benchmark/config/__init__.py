@@ -8,6 +8,7 @@ from benchmark.config.derived import (
     key_dim,
     num_classes,
     num_tokens,
+    reads_path,
     resolved_attention,
     resolved_tokenizer,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "overrides_from",
     "parse_override",
     "preset_names",
+    "reads_path",
     "resolve_config",
     "resolved_attention",
     "resolved_tokenizer",

@@ -33,17 +33,22 @@ class Cell:
     @property
     def label(self) -> str:
         c = self.config
-        return f"{c.model.name} seed={c.seed} preset={c.preset} data={c.data.dataset}"
+        data = f"{c.data.dataset}:{c.data.path}" if c.data.path else c.data.dataset
+        return f"{c.model.name} seed={c.seed} preset={c.preset} data={data}"
 
 
 def plan_cells(
     presets: Sequence[str],
     models: Sequence[str] | None,
     seeds: Sequence[int] | None,
-    datasets: Sequence[str] | None = None,
+    datasets: Sequence[str | dict[str, Any]] | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> list[Cell]:
-    """Validate every cell's config before any run is created."""
+    """Validate every cell's config before any run is created.
+
+    A `datasets` entry is a dataset key or a mapping of `data` settings, e.g.
+    `{dataset: folder, path: DIR, image_size: 32}`, so one matrix can mix built-in and own data.
+    """
     if seeds is not None and len(seeds) == 0:
         raise ConfigError("--seeds: the seed list is empty; give at least one seed, e.g. 0,1")
     if models is not None and len(models) == 0:
@@ -52,7 +57,7 @@ def plan_cells(
     for preset_name in presets:
         preset = load_preset(preset_name)
         for dataset in datasets or [None]:
-            extra = deep_merge(overrides or {}, {"data": {"dataset": dataset}} if dataset else {})
+            extra = deep_merge(overrides or {}, _data_settings(dataset))
             for model in models or preset.default_models():
                 if model not in MODELS:
                     raise ConfigError(
@@ -62,6 +67,18 @@ def plan_cells(
                 for seed in seeds if seeds is not None else preset.default_seeds():
                     cells.append(Cell(resolve_config(preset, model, seed, extra)))
     return cells
+
+
+def _data_settings(dataset: str | dict[str, Any] | None) -> dict[str, Any]:
+    if dataset is None:
+        return {}
+    if isinstance(dataset, dict):
+        return {"data": dict(dataset)}
+    if isinstance(dataset, str):
+        return {"data": {"dataset": dataset}}
+    raise ConfigError(
+        f"datasets: expected a dataset key or a mapping of data settings, got {dataset!r}"
+    )
 
 
 def matrix_hash(cells: Sequence[Cell]) -> str:
