@@ -77,17 +77,16 @@ def decode_files(files: Sequence[Path], image_size: int | None, label: str = "")
         task = progress.add_task(f"decoding {label or 'images'}", total=len(files))
     try:
         first = read_image(files[0], image_size)
+        _check_size(files[0], first.shape, (files[0], first.shape))
         out = np.empty((len(files), *first.shape), dtype=np.uint8)
         out[0] = first
         for i, path in enumerate(files[1:], start=1):
             image = read_image(path, image_size)
-            if image.shape != first.shape or image.shape[0] != image.shape[1]:
+            if image.shape != first.shape:
                 _check_size(path, image.shape, (files[0], first.shape))
             out[i] = image
             if progress is not None and i % 64 == 0:
                 progress.update(task, completed=i)
-        if first.shape[0] != first.shape[1]:
-            _check_size(files[0], first.shape, (files[0], first.shape))
     finally:
         if progress is not None:
             progress.stop()
