@@ -4,6 +4,7 @@ The names below are the package's public face; the modules say where each concep
 """
 
 from benchmark.config.derived import (
+    dataset_label,
     input_size,
     key_dim,
     num_classes,
@@ -49,6 +50,7 @@ __all__ = [
     "RunConfig",
     "TrainConfig",
     "close_match_hint",
+    "dataset_label",
     "deep_merge",
     "flatten",
     "from_dict",

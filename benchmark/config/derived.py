@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from benchmark.config.registry import DATASETS, MODELS
 from benchmark.config.schema import RunConfig
 from benchmark.errors import ConfigError
@@ -10,6 +12,17 @@ from benchmark.errors import ConfigError
 def reads_path(config: RunConfig) -> bool:
     """Own data (folder, npz): its image size and class count are known only after loading."""
     return DATASETS[config.data.dataset].reads_path
+
+
+def dataset_label(config: RunConfig) -> str:
+    """The `dataset` tag reports group by: the key, and for own data which data, e.g.
+    `folder:cells@134cf500` (folder name and pinned content digest), so two folders, or two
+    versions of one folder, are never pooled into one result."""
+    d = config.data
+    if not reads_path(config):
+        return d.dataset
+    label = f"{d.dataset}:{PurePath(d.path or '').name}"
+    return f"{label}@{d.source_digest[:8]}" if d.source_digest else label
 
 
 def input_size(config: RunConfig, loaded_size: int | None = None) -> int:

@@ -19,6 +19,7 @@ from mlflow.tracking import MlflowClient
 
 from benchmark.config import (
     RunConfig,
+    dataset_label,
     input_size,
     key_dim,
     num_tokens,
@@ -37,7 +38,7 @@ def lineage_tags(config: RunConfig, kind: str) -> dict[str, str]:
         "model": config.model.name,
         "seed": str(config.seed),
         "preset": config.preset,
-        "dataset": config.data.dataset,
+        "dataset": dataset_label(config),
         "config_hash": config.config_hash(),
         "vitbench.logged_model": model_name(config),
         "git_commit": tracking.git_commit(),

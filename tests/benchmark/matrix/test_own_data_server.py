@@ -83,7 +83,9 @@ def test_folder_matrix_lineage_cache_and_identity(mlflow_server, tmp_path, monke
         out_dir=tmp_path / "report", log_artifacts=False,
     )  # fmt: skip
     header = " ".join(report.document.intro)
-    assert f"Data: folder from {root.resolve()} (content digest {data.source_digest})" in header
+    label = f"folder:images@{data.source_digest[:8]}"  # the dataset tag reports group by
+    assert all(r.data.tags["dataset"] == label for r in first)
+    assert f"Data: {label} from {root.resolve()} (content digest {data.source_digest})" in header
     assert "3 classes: cat, dog, owl" in header and "train/val/test 24/6/9 images" in header
 
     # A later process takes the decoded arrays from the cache: plant a marker in the entry and
@@ -135,7 +137,8 @@ def test_experiment_file_mixes_a_builtin_and_a_flat_folder(mlflow_server, tmp_pa
     home = tmp_path / "home"
     args = [str(experiment), "--tracking-uri", mlflow_server.url, "--experiment", "own-mixed"]
     _run(args, tmp_path, home)
-    runs = {r.data.tags["dataset"]: r for r in _cells(MlflowClient(mlflow_server.url), "own-mixed")}
+    cells = _cells(MlflowClient(mlflow_server.url), "own-mixed")
+    runs = {r.data.params["data.dataset"]: r for r in cells}
     assert set(runs) == {"synthetic", "folder"}
     assert all(r.info.status == "FINISHED" for r in runs.values())
     tags = runs["folder"].data.tags
