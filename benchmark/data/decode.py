@@ -8,6 +8,7 @@ all images must already be square and of one size, because the model's input is 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,8 +23,9 @@ RESAMPLING = "box-down,bicubic-up"  # part of the cache digest: change it and ca
 PROGRESS_MIN_FILES = 500  # fewer files decode in about a second: no progress bar
 
 
-def is_image_file(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+def is_image_file(name: str | Path) -> bool:
+    name = os.path.basename(name)
+    return os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES and not name.startswith(".")
 
 
 def resize(image: Image.Image, size: int) -> Image.Image:
@@ -34,7 +36,7 @@ def resize(image: Image.Image, size: int) -> Image.Image:
     return image.resize((size, size), resample=method)
 
 
-def read_image(path: Path, image_size: int | None) -> np.ndarray:
+def read_image(path: str | Path, image_size: int | None) -> np.ndarray:
     """(H, W, 3) uint8. `.convert` forces the full decode, so a truncated file raises here."""
     try:
         with Image.open(path) as opened:
@@ -49,7 +51,7 @@ def read_image(path: Path, image_size: int | None) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8)
 
 
-def _check_size(path: Path, shape: tuple[int, ...], first: tuple[Path, tuple[int, ...]]) -> None:
+def _check_size(path: str | Path, shape: tuple[int, ...], first: tuple) -> None:
     height, width = shape[:2]
     if shape != first[1]:
         raise ConfigError(
@@ -63,7 +65,9 @@ def _check_size(path: Path, shape: tuple[int, ...], first: tuple[Path, tuple[int
         )
 
 
-def decode_files(files: Sequence[Path], image_size: int | None, label: str = "") -> np.ndarray:
+def decode_files(
+    files: Sequence[str | Path], image_size: int | None, label: str = ""
+) -> np.ndarray:
     """(N, S, S, 3) uint8 in the order given; a progress bar on stderr for many files."""
     if not files:
         return np.zeros((0, image_size or 1, image_size or 1, 3), dtype=np.uint8)

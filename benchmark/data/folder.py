@@ -37,31 +37,40 @@ class FolderSource:
 
     root: Path
     class_names: tuple[str, ...]
-    files: dict[str, list[Path]]
+    files: dict[str, list[str]]  # paths relative to root, "/"-separated
     labels: dict[str, list[int]]
     digest: str
+
+    def paths(self) -> list[str]:
+        """Every file, split after split, as absolute paths."""
+        return [os.path.join(self.root, rel) for rels in self.files.values() for rel in rels]
 
 
 def _subfolders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _images_in(folder: Path) -> list[Path]:
+def _images_in(folder: Path, root: Path) -> list[str]:
+    """Image files under `folder`, recursively, as sorted root-relative "/" paths (plain
+    strings: pathlib costs seconds on tens of thousands of files)."""
     found = []
     for parent, dirs, names in os.walk(folder, followlinks=True):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [Path(parent) / n for n in names if is_image_file(Path(n))]
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+        rel = os.path.relpath(parent, root).replace(os.sep, "/")
+        found += [f"{rel}/{n}" for n in names if is_image_file(n)]
+    return sorted(found)
 
 
-def _class_files(split_dir: Path, class_names: tuple[str, ...]) -> tuple[list[Path], list[int]]:
-    files: list[Path] = []
+def _class_files(
+    split_dir: Path, class_names: tuple[str, ...], root: Path
+) -> tuple[list[str], list[int]]:
+    files: list[str] = []
     labels: list[int] = []
     for label, name in enumerate(class_names):
         folder = split_dir / name
         if not folder.is_dir():
             continue  # a class may be absent from val/ or test/
-        images = _images_in(folder)
+        images = _images_in(folder, root)
         if not images:
             raise DataUnavailableError(
                 f"data.path: class folder {folder} holds no images "
@@ -103,7 +112,7 @@ def scan(config: DataConfig) -> FolderSource:
     root = Path(config.path or "").expanduser().resolve()
     _check_root(root)
     given = [s for s in SPLITS if (root / s).is_dir()]
-    files: dict[str, list[Path]] = {}
+    files: dict[str, list[str]] = {}
     labels: dict[str, list[int]] = {}
     if given:
         for required in ("train", "test"):
@@ -120,28 +129,29 @@ def scan(config: DataConfig) -> FolderSource:
                     f"data.path: class folder(s) {unknown} in {root / split} have no folder in "
                     f"{root / 'train'}; every class needs training images"
                 )
-            files[split], labels[split] = _class_files(root / split, class_names)
+            files[split], labels[split] = _class_files(root / split, class_names, root)
     else:
         class_names = _classes(root)
-        files["all"], labels["all"] = _class_files(root, class_names)
+        files["all"], labels["all"] = _class_files(root, class_names, root)
     return FolderSource(root, class_names, files, labels, _digest(root, files, config))
 
 
-def _digest(root: Path, files: dict[str, list[Path]], config: DataConfig) -> str:
+def _digest(root: Path, files: dict[str, list[str]], config: DataConfig) -> str:
     h = hashlib.sha256(DIGEST_VERSION)
     h.update(f"image_size={config.image_size};resampling={RESAMPLING}".encode())
-    for split, paths in files.items():
+    for split, rels in files.items():
         h.update(f"\0split={split}".encode())
-        for path in paths:
-            data = _read_bytes(path)
-            h.update(f"\0{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        for rel in rels:
+            data = _read_bytes(os.path.join(root, rel))
+            h.update(f"\0{rel}\0{len(data)}\0".encode())
             h.update(data)
     return h.hexdigest()[:16]
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         raise DataUnavailableError(f"data.path: cannot read {path}: {exc.strerror}") from None
 
@@ -152,7 +162,7 @@ def load_folder(config: DataConfig, source: FolderSource) -> dict[str, np.ndarra
     stored = cache.load("folder", source.digest)
     if stored is not None:
         return stored
-    ordered = [p for paths in source.files.values() for p in paths]
+    ordered = source.paths()
     images = decode_files(
         ordered, config.image_size, label=f"{len(ordered)} images of {source.root}"
     )

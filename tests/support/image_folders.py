@@ -5,6 +5,7 @@ a model can learn it in an epoch; `write_digits_folders` writes scikit-learn's 1
 digits as greyscale PNG class folders with train/ and test/ (the "public dataset" check):
 
     python -m tests.support.image_folders /tmp/digits-folders
+    python -m tests.support.image_folders /tmp/jpegs --classes 10 --per-class 6000 --format jpeg
 """
 
 from __future__ import annotations
@@ -83,6 +84,27 @@ def write_digits_folders(root: Path, test_fraction: float = 0.2, seed: int = 0) 
     return root
 
 
+def main(argv: list[str]) -> None:
+    """`DIR`: the digits folders; `DIR --classes 10 --per-class 6000 --size 32 --format jpeg`:
+    a flat folder of generated class images (for timing the decoder and the cache)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.image_folders")
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--classes", type=int, help="generated images instead of digits")
+    parser.add_argument("--per-class", type=int, default=100)
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--format", default="png", choices=sorted(SUFFIX))
+    args = parser.parse_args(argv)
+    if args.classes is None:
+        print(write_digits_folders(args.target))
+        return
+    names = [f"class{i:02d}" for i in range(args.classes)]
+    written = write_class_folders(
+        args.target, "flat", names, args.per_class, size=args.size, formats=(args.format,)
+    )
+    print(f"{args.target}: {len(written['all'])} files")
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "digits-folders")
-    print(write_digits_folders(target))
+    main(sys.argv[1:])
