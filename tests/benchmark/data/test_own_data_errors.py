@@ -224,3 +224,19 @@ def test_a_real_process_exits_2_on_a_truncated_image(tmp_path):
     assert all(f.lower() in done.stderr.lower() for f in expected), done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "home" / "mlflow.db").exists()
+
+
+def test_a_study_on_bad_own_data_exits_2_before_any_run(tmp_path, monkeypatch, capsys):
+    from benchmark.cli.main import main
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("VITBENCH_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    args, expected = unreadable_image(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", "--model", "vit", "--preset", "smoke", "--trials", "1", *args[2:],
+              "--set", "data.dataset=folder", "--set", "data.image_size=8"])  # fmt: skip
+    assert exit_info.value.code == 2
+    stderr = capsys.readouterr().err
+    assert all(f.lower() in stderr.lower() for f in expected), stderr
+    assert not (home / "mlflow.db").exists()
