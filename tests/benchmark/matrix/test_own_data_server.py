@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
@@ -147,3 +148,21 @@ def test_experiment_file_mixes_a_builtin_and_a_flat_folder(mlflow_server, tmp_pa
     assert (tags["data.train_examples"], tags["data.val_examples"]) == ("26", "6")
     assert tags["data.test_examples"] == "8"
     assert "data.source" not in runs["synthetic"].data.tags
+
+
+@pytest.mark.slow
+def test_digits_as_png_folders_three_models_learn_above_chance(mlflow_server, tmp_path):
+    """The issue's public-dataset check: scikit-learn's real digits as train/ and test/ PNG
+    class folders, the 3-model demo recipe for 3 epochs (docs/data.md has the numbers)."""
+    from tests.support.image_folders import write_digits_folders
+
+    root = write_digits_folders(tmp_path / "digits")
+    args = ["--preset", "demo", "--dataset", "folder", "--set", f"data.path={root}"]
+    args += ["--set", "data.image_size=16", "--seeds", "0", "--epochs", "3"]
+    args += ["--tracking-uri", mlflow_server.url, "--experiment", "own-digits"]
+    _run(args, tmp_path, tmp_path / "home")
+    runs = _cells(MlflowClient(mlflow_server.url), "own-digits")
+    assert sorted(r.data.tags["model"] for r in runs) == ["eanet", "vit", "vit_sl"]
+    for run in runs:
+        assert run.data.tags["data.test_examples"] == "359"  # test/ as given
+        assert run.data.metrics["test_accuracy"] > 0.3, run.data.tags["model"]  # chance: 0.1
