@@ -20,6 +20,7 @@ from reports import figures as figs
 from reports.collect import Source, check_store, collect_runs, fetch_histories, find_source
 from reports.errors import ReportError
 from reports.figures import Figure
+from reports.lineage import data_lines
 from reports.paired import PairedResult
 from reports.ranks import RankResult
 from reports.render import Document, Section, write
@@ -143,6 +144,7 @@ def build_report(
         f"{store}generated {now}.",
         f"{len(finished)} {used}, {int(excluded.sum())} excluded; "
         f"groups: {', '.join(sorted(finished['group'].unique()))}.",
+        *data_lines(finished),
     ]
     doc = Document(f"vitbench report: {source.name}", intro, sections)
     target = Path(out_dir) if out_dir else Path(reports_root) / _safe_name(source.name)

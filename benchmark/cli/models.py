@@ -11,6 +11,7 @@ from benchmark.config import (
     input_size,
     load_preset,
     preset_names,
+    reads_path,
     resolve_config,
     resolved_attention,
     resolved_tokenizer,
@@ -28,7 +29,13 @@ def preset_rows() -> list[dict]:
         for model_name in preset.default_models():
             config = resolve_config(preset, model_name)
             classes = DATASETS[config.data.dataset].num_classes or config.data.synthetic_classes
-            model = build_classifier(config.model, input_size(config), 3, classes)
+            size = None
+            if reads_path(config):  # a user preset on own data: its size and classes are read
+                from benchmark.data.loading import load_dataset
+
+                data = load_dataset(config.data)
+                classes, size = data.num_classes, data.image_size
+            model = build_classifier(config.model, input_size(config, size), 3, classes)
             counts = parameter_counts(model)
             rows.append(
                 {
@@ -37,11 +44,11 @@ def preset_rows() -> list[dict]:
                     "tokenizer": resolved_tokenizer(config),
                     "attention": resolved_attention(config),
                     "dataset": config.data.dataset,
-                    "image_size": input_size(config),
+                    "image_size": input_size(config, size),
                     "params_total": counts["total"],
                     "params_trainable": counts["trainable"],
                     "params_non_trainable": counts["non_trainable"],
-                    "flops_per_image": forward_flops(config, 3, classes),
+                    "flops_per_image": forward_flops(config, 3, classes, size),
                     "description": preset.description,
                 }
             )

@@ -20,7 +20,7 @@ from benchmark.config import (
     overrides_from,
 )
 from benchmark.errors import ConfigError
-from benchmark.matrix.plan import plan_cells
+from benchmark.matrix.plan import Cell, plan_cells
 from benchmark.training.backends import check_installed, select
 
 
@@ -117,11 +117,12 @@ def command(
     cells = plan_cells(presets, model_list, seed_list, datasets, overrides, backend_list)
     use_backend_of(cells)  # before Keras is imported: it fixes the backend at import
     # Deferred for start-up time: the matrix pulls in a Keras backend, MLflow and Optuna.
-    from benchmark.data.loading import ensure_available
+    from benchmark.data.loading import prepare
     from benchmark.matrix.work_queue import run_queue
     from benchmark.tracking.runs import connect
 
-    ensure_available([cell.config.data for cell in cells])  # data errors before any run exists
+    # data errors before any run exists; own data's content digest joins each cell's identity
+    cells = [Cell(config) for config in prepare([cell.config for cell in cells])]
     name = experiment_name or exp_from_file or paths.DEFAULT_EXPERIMENT
     connection = connect(tracking_uri, name)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")

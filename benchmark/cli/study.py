@@ -90,6 +90,9 @@ def command(**flags) -> None:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial comes from us
     request = StudyRequest.resolve(flags)
+    from benchmark.data.loading import ensure_available
+
+    ensure_available([request.base.data])  # bad data fails here, before any run exists
     settings = request.settings
     storage = open_storage(settings.storage_url, request.heartbeat_interval, request.grace_period)
     study = open_study(settings, storage)

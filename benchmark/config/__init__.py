@@ -4,10 +4,12 @@ The names below are the package's public face; the modules say where each concep
 """
 
 from benchmark.config.derived import (
+    dataset_label,
     input_size,
     key_dim,
     num_classes,
     num_tokens,
+    reads_path,
     resolved_attention,
     resolved_tokenizer,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "RunConfig",
     "TrainConfig",
     "close_match_hint",
+    "dataset_label",
     "deep_merge",
     "flatten",
     "from_dict",
@@ -63,6 +66,7 @@ __all__ = [
     "overrides_from",
     "parse_override",
     "preset_names",
+    "reads_path",
     "resolve_config",
     "resolved_attention",
     "resolved_tokenizer",

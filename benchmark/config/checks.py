@@ -5,7 +5,13 @@ Each rule is written once here; `loading.from_dict` runs them on every config it
 
 from __future__ import annotations
 
-from benchmark.config.derived import input_size, resolved_attention, resolved_tokenizer
+from benchmark.config.derived import (
+    input_size,
+    reads_path,
+    resolved_attention,
+    resolved_tokenizer,
+)
+from benchmark.config.registry import DATASETS
 from benchmark.config.schema import RunConfig
 from benchmark.errors import ConfigError
 
@@ -19,6 +25,35 @@ def _fraction(path: str, value: float, allow_zero: bool = False) -> None:
     low_ok = value >= 0 if allow_zero else value > 0
     if not (low_ok and value < 1):
         raise ConfigError(f"{path}: must be in {'[0' if allow_zero else '(0'}, 1), got {value}")
+
+
+def _check_own_data(config: RunConfig) -> None:
+    d = config.data
+    own = [name for name, info in DATASETS.items() if info.reads_path]
+    if reads_path(config) and not d.path:
+        raise ConfigError(
+            f"data.path: required for data.dataset={d.dataset} "
+            "(an image folder DIR/<class>/* or DIR/train|test/<class>/*, or a .npz file); "
+            f"e.g. --set data.path=/data/my-images"
+        )
+    if not reads_path(config):
+        for key, value in (("path", d.path), ("source_digest", d.source_digest)):
+            if value is not None:
+                raise ConfigError(
+                    f"data.{key}: only {', '.join(own)} read a path, not {d.dataset}; to mix "
+                    "datasets in one matrix give the path per dataset in the experiment file: "
+                    "datasets: [digits, {dataset: folder, path: DIR}]"
+                )
+
+
+def check_image_size(config: RunConfig, size: int) -> None:
+    """The patch size must tile the image the model sees; own data calls this once loaded."""
+    patch = config.model.patch_size
+    if size % patch:
+        raise ConfigError(
+            f"model.patch_size: {patch} does not divide the image size {size} "
+            f"(data.image_size); choose a divisor of {size}"
+        )
 
 
 def validate(config: RunConfig) -> None:
@@ -69,12 +104,9 @@ def validate(config: RunConfig) -> None:
             "or train.jit_compile to 'auto' or 'false'"
         )
 
-    size = input_size(config)
-    if size % m.patch_size:
-        raise ConfigError(
-            f"model.patch_size: {m.patch_size} does not divide the image size {size} "
-            f"(data.image_size); choose a divisor of {size}"
-        )
+    _check_own_data(config)
+    if not reads_path(config) or d.image_size is not None:
+        check_image_size(config, input_size(config))  # own data at native size: after loading
     tokenizer, attention = resolved_tokenizer(config), resolved_attention(config)
     if tokenizer == "shifted_patch" and m.patch_size < 2:
         raise ConfigError("model.patch_size: shifted patch tokenization needs patch_size >= 2")

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from benchmark.config.registry import DATASETS, MODELS
 from benchmark.config.schema import RunConfig
+from benchmark.errors import ConfigError
 
 
-def input_size(config: RunConfig) -> int:
-    """Side of the square image the model sees."""
-    if config.data.image_size is not None:
-        return config.data.image_size
-    native = DATASETS[config.data.dataset].native_size
-    return native if native is not None else config.data.synthetic_size
+def reads_path(config: RunConfig) -> bool:
+    """Own data (folder, npz): its image size and class count are known only after loading."""
+    return DATASETS[config.data.dataset].reads_path
+
+
+def dataset_label(config: RunConfig) -> str:
+    """The `dataset` tag reports group by: the key, and for own data which data, e.g.
+    `folder:cells@134cf500` (folder name and pinned content digest), so two folders, or two
+    versions of one folder, are never pooled into one result."""
+    d = config.data
+    if not reads_path(config):
+        return d.dataset
+    label = f"{d.dataset}:{PurePath(d.path or '').name}"
+    return f"{label}@{d.source_digest[:8]}" if d.source_digest else label
+
+
+def input_size(config: RunConfig, loaded_size: int | None = None) -> int:
+    """Side of the square image the model sees.
+
+    Own data without `data.image_size` has the loaded images' side: callers that hold the
+    dataset pass `loaded_size`; the others get a ConfigError that says what to set."""
+    d = config.data
+    if d.image_size is not None:
+        return d.image_size
+    info = DATASETS[d.dataset]
+    if info.native_size is not None:
+        return info.native_size
+    if not info.reads_path:
+        return d.synthetic_size
+    if loaded_size is None:
+        raise ConfigError(
+            f"data.image_size: the size of {d.dataset} data ({d.path}) is known only after "
+            "loading it; set data.image_size=N (needed here before any data is read)"
+        )
+    return loaded_size
 
 
 def resolved_tokenizer(config: RunConfig) -> str:
@@ -22,8 +54,8 @@ def resolved_attention(config: RunConfig) -> str:
     return config.model.attention or MODELS[config.model.name].attention
 
 
-def num_tokens(config: RunConfig) -> int:
-    return (input_size(config) // config.model.patch_size) ** 2
+def num_tokens(config: RunConfig, loaded_size: int | None = None) -> int:
+    return (input_size(config, loaded_size) // config.model.patch_size) ** 2
 
 
 def key_dim(config: RunConfig) -> int:
@@ -32,5 +64,11 @@ def key_dim(config: RunConfig) -> int:
 
 
 def num_classes(config: RunConfig) -> int:
-    """Known before loading any data (synthetic: the configured class count)."""
+    """Known before loading for the built-ins (synthetic: the configured class count); own data
+    (folder, npz) counts its classes when loaded (`ImageDataset.num_classes`)."""
+    if reads_path(config):
+        raise ConfigError(
+            f"data.dataset: {config.data.dataset} data's class count is known only after "
+            "loading it; use the loaded dataset's num_classes"
+        )
     return DATASETS[config.data.dataset].num_classes or config.data.synthetic_classes

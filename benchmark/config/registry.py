@@ -26,10 +26,11 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    native_size: int | None  # None: set by the config (synthetic)
-    num_classes: int | None
+    native_size: int | None  # None: set by the config (synthetic) or read from the data (own)
+    num_classes: int | None  # None: set by the config (synthetic) or read from the data (own)
     has_test_split: bool
     description: str
+    reads_path: bool = False  # the user's own data at data.path; size and classes come from it
 
 
 TOKENIZERS: dict[str, LayerSpec] = {
@@ -60,6 +61,12 @@ DATASETS: dict[str, DatasetInfo] = {
     "cifar100": DatasetInfo(32, 100, True, "CIFAR-100 through keras.datasets (or a local archive)"),
     "digits": DatasetInfo(16, 10, False, "scikit-learn's 1,797 8x8 digits, upscaled to 16x16 RGB"),
     "synthetic": DatasetInfo(None, None, False, "generated class-conditional colour images"),
+    "folder": DatasetInfo(
+        None, None, True, "your images: data.path=DIR of class folders (or train/, test/)", True
+    ),
+    "npz": DatasetInfo(
+        None, None, True, "your arrays: data.path=FILE.npz (x_train, y_train, x_test, y_test)", True
+    ),
 }
 
 BACKENDS: tuple[str, ...] = ("tensorflow", "jax", "torch")  # Keras 3 backends a cell may run on

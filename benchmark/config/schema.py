@@ -34,6 +34,8 @@ class DataConfig:
     max_train_examples: int | None = None
     archive_path: str | None = None  # local CIFAR archive (cifar-100-python.tar.gz)
     archive_sha256: str | None = None  # None: the official archive's digest
+    path: str | None = None  # folder / npz: the user's image folder or .npz file
+    source_digest: str | None = None  # folder / npz content digest; `vitbench run` pins it
     synthetic_examples: int = 480
     synthetic_classes: int = 4
     synthetic_size: int = 16

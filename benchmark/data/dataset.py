@@ -20,6 +20,9 @@ class ImageDataset:
     x_test: np.ndarray
     y_test: np.ndarray
     num_classes: int
+    class_names: tuple[str, ...] = ()  # own data: label id i is class_names[i]
+    source: str | None = None  # own data: the folder or .npz file it was read from
+    source_digest: str | None = None  # own data: content digest of `source` (see data.md)
 
     @property
     def image_size(self) -> int:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections import OrderedDict
 
 import numpy as np
 
-from benchmark.config import DataConfig
+from benchmark.config import DATASETS, DataConfig, RunConfig, input_size, with_changes
+from benchmark.config.checks import check_image_size
 from benchmark.data.cifar import load_cifar
 from benchmark.data.dataset import ImageDataset, split_train_validation
 from benchmark.data.digits import load_digits_images
+from benchmark.data.own import load_own, source_digest
 from benchmark.data.synthetic import make_synthetic
+from benchmark.errors import DataUnavailableError
+
+_OWN_LOADED: OrderedDict[tuple[DataConfig, str], ImageDataset] = OrderedDict()
 
 
 def _hold_out_test(x, y, fraction: float, seed: int):
@@ -19,9 +26,38 @@ def _hold_out_test(x, y, fraction: float, seed: int):
     return x[order[n_test:]], y[order[n_test:]], x[order[:n_test]], y[order[:n_test]]
 
 
-@functools.lru_cache(maxsize=2)
 def load_dataset(config: DataConfig) -> ImageDataset:
-    """Cached per process: every cell of a matrix on the same data reuses one load (read-only)."""
+    """Cached per process: every cell of a matrix on the same data reuses one load (read-only).
+
+    Own data is looked up by its content digest, recomputed on every call (it reads the
+    files' bytes, decodes nothing), so a file changed in between is never served stale; a
+    config that pins `data.source_digest` refuses data whose content differs."""
+    if not DATASETS[config.dataset].reads_path:
+        return _load_builtin(config)
+    unpinned = dataclasses.replace(config, source_digest=None)
+    digest, source = source_digest(unpinned)
+    if config.source_digest is not None and config.source_digest != digest:
+        raise DataUnavailableError(
+            f"data.path: {source.root if source else config.path} changed: its content digest "
+            f"is {digest}, the config pins data.source_digest={config.source_digest}; restore "
+            "the data, or drop data.source_digest to train on the new content as new cells"
+        )
+    key = (unpinned, digest)
+    if key not in _OWN_LOADED:
+        _OWN_LOADED[key] = load_own(unpinned, digest, source)
+        while len(_OWN_LOADED) > 2:
+            _OWN_LOADED.popitem(last=False)
+    return _OWN_LOADED[key]
+
+
+def clear_memory_cache() -> None:
+    """Forget this process's loads (tests; the on-disk cache stays)."""
+    _load_builtin.cache_clear()
+    _OWN_LOADED.clear()
+
+
+@functools.lru_cache(maxsize=2)
+def _load_builtin(config: DataConfig) -> ImageDataset:
     name = config.dataset
     if name in ("cifar10", "cifar100"):
         (x, y), (x_test, y_test) = load_cifar(name, config.archive_path, config.archive_sha256)
@@ -61,3 +97,19 @@ def ensure_available(configs: list[DataConfig]) -> None:
     """Load every distinct dataset up front, so a missing archive fails before any run exists."""
     for config in dict.fromkeys(configs):
         load_dataset(config)
+
+
+def prepare(configs: list[RunConfig]) -> list[RunConfig]:
+    """Before any run exists: load every dataset, check the patch size against the size the
+    data has, and pin own data's content digest into its config (`data.source_digest`), so a
+    changed folder makes new cells instead of skipping to (or resuming) stale ones."""
+    ensure_available([c.data for c in configs])
+    prepared = []
+    for config in configs:
+        if not DATASETS[config.data.dataset].reads_path:
+            prepared.append(config)
+            continue
+        data = load_dataset(config.data)
+        check_image_size(config, input_size(config, data.image_size))
+        prepared.append(with_changes(config, data={"source_digest": data.source_digest}))
+    return prepared

@@ -33,7 +33,8 @@ class Cell:
     @property
     def label(self) -> str:
         c = self.config
-        label = f"{c.model.name} seed={c.seed} preset={c.preset} data={c.data.dataset}"
+        data = f"{c.data.dataset}:{c.data.path}" if c.data.path else c.data.dataset
+        label = f"{c.model.name} seed={c.seed} preset={c.preset} data={data}"
         return label if c.train.backend == "tensorflow" else f"{label} backend={c.train.backend}"
 
 
@@ -41,12 +42,17 @@ def plan_cells(
     presets: Sequence[str],
     models: Sequence[str] | None,
     seeds: Sequence[int] | None,
-    datasets: Sequence[str] | None = None,
+    datasets: Sequence[str | dict[str, Any]] | None = None,
     overrides: dict[str, Any] | None = None,
     backends: Sequence[str] | None = None,
 ) -> list[Cell]:
-    """Validate every cell's config before any run is created. `backends` is a matrix axis
-    (experiment files: `backends: [tensorflow, jax]`); None keeps the config's backend."""
+    """Validate every cell's config before any run is created.
+
+    A `datasets` entry is a dataset key or a mapping of `data` settings, e.g.
+    `{dataset: folder, path: DIR, image_size: 32}`, so one matrix can mix built-in and own data.
+    `backends` is a matrix axis too (experiment files: `backends: [tensorflow, jax]`); None keeps
+    the config's backend.
+    """
     if seeds is not None and len(seeds) == 0:
         raise ConfigError("--seeds: the seed list is empty; give at least one seed, e.g. 0,1")
     if models is not None and len(models) == 0:
@@ -55,7 +61,7 @@ def plan_cells(
     for preset_name in presets:
         preset = load_preset(preset_name)
         for dataset in datasets or [None]:
-            extra = deep_merge(overrides or {}, {"data": {"dataset": dataset}} if dataset else {})
+            extra = deep_merge(overrides or {}, _data_settings(dataset))
             for model in models or preset.default_models():
                 if model not in MODELS:
                     raise ConfigError(
@@ -68,6 +74,18 @@ def plan_cells(
                         config = resolve_config(preset, model, seed, deep_merge(extra, axis))
                         cells.append(Cell(config))
     return cells
+
+
+def _data_settings(dataset: str | dict[str, Any] | None) -> dict[str, Any]:
+    if dataset is None:
+        return {}
+    if isinstance(dataset, dict):
+        return {"data": dict(dataset)}
+    if isinstance(dataset, str):
+        return {"data": {"dataset": dataset}}
+    raise ConfigError(
+        f"datasets: expected a dataset key or a mapping of data settings, got {dataset!r}"
+    )
 
 
 def matrix_hash(cells: Sequence[Cell]) -> str:

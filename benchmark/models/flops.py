@@ -21,9 +21,12 @@ def attention_flops(attention: str, settings: AttentionSettings, tokens: int) ->
     return int(attention_class(attention).forward_flops(settings, tokens))
 
 
-def forward_flops(config: RunConfig, channels: int = 3, num_classes: int = 100) -> int:
+def forward_flops(
+    config: RunConfig, channels: int = 3, num_classes: int = 100, image_size: int | None = None
+) -> int:
+    """`image_size`: the loaded images' side, for own data without `data.image_size`."""
     m = config.model
-    tokens = (input_size(config) // m.patch_size) ** 2
+    tokens = (input_size(config, image_size) // m.patch_size) ** 2
     tokenizer = TokenizerSettings(m.patch_size, m.hidden_dim, m.layer_norm_epsilon)
     total = tokenizer_class(resolved_tokenizer(config)).forward_flops(tokenizer, tokens, channels)
     settings = AttentionSettings(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from mlflow.tracking import MlflowClient
 
 from benchmark.config import (
     RunConfig,
+    dataset_label,
     input_size,
     key_dim,
     num_tokens,
@@ -36,13 +38,39 @@ def lineage_tags(config: RunConfig, kind: str) -> dict[str, str]:
         "model": config.model.name,
         "seed": str(config.seed),
         "preset": config.preset,
-        "dataset": config.data.dataset,
+        "dataset": dataset_label(config),
         "config_hash": config.config_hash(),
         "vitbench.logged_model": model_name(config),
         "git_commit": tracking.git_commit(),
         "hardware": tracking.hardware(),
     }
     tags.update({f"version.{k}": v for k, v in tracking.package_versions().items()})
+    return tags
+
+
+def folder_source(path: str):
+    """mlflow.data's local-file source for the folder or .npz the data came from."""
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+
+    with warnings.catch_warnings():  # the local scheme is registered twice, to the same class
+        warnings.simplefilter("ignore")
+        return resolve_dataset_source(Path(path).as_uri())
+
+
+def data_tags(data: Any) -> dict[str, str]:
+    """Per-split counts and classes for every dataset; source and content digest for own data."""
+    tags = {
+        "data.num_classes": str(data.num_classes),
+        "data.train_examples": str(len(data.x_train)),
+        "data.val_examples": str(len(data.x_val)),
+        "data.test_examples": str(len(data.x_test)),
+    }
+    if data.class_names:
+        names = ",".join(data.class_names)
+        tags["data.class_names"] = names if len(names) <= 4000 else names[:3990] + ",..."
+    if data.source:
+        tags["data.source"] = data.source
+        tags["data.source_digest"] = data.source_digest or ""
     return tags
 
 
@@ -63,19 +91,20 @@ class RunLogger:
         self.extra_params: dict[str, Any] = {}
 
     def on_start(self, info: StartInfo) -> None:
+        size = input_size(self.config, info.dataset.image_size)
         params = {
             **self.config.flatten(),
             # the architecture as built, not the config's "None = the registry's choice"
             "model.tokenizer": resolved_tokenizer(self.config),
             "model.attention": resolved_attention(self.config),
-            "derived.num_tokens": num_tokens(self.config),
+            "derived.num_tokens": num_tokens(self.config, size),
             "derived.key_dim": key_dim(self.config),
             **self.extra_params,
             "params_total": info.params["total"],
             "params_trainable": info.params["trainable"],
             "params_non_trainable": info.params["non_trainable"],
             "flops_per_image": info.flops_per_image,
-            "input_size": input_size(self.config),
+            "input_size": size,
         }
         tags = {
             **determinism.settings(),
@@ -83,6 +112,7 @@ class RunLogger:
             "numerics.compute_dtype": info.model.dtype_policy.compute_dtype,
             "dataset_digest": info.dataset_digest,
             "resumed_from_epoch": str(info.resumed_from_epoch),
+            **data_tags(info.dataset),
         }
         self.writer.log(params=params, tags=tags)
         self._log_dataset(info)
@@ -96,10 +126,11 @@ class RunLogger:
             return
         data = info.dataset
         digests = data.split_digests()
+        source = folder_source(data.source) if data.source else None
         entities = []
         for context, (x, y) in data.splits().items():
             dataset = mlflow.data.from_numpy(
-                x, targets=y, name=f"{data.name}-{context}", digest=digests[context]
+                x, source=source, targets=y, name=f"{data.name}-{context}", digest=digests[context]
             )
             entities.append(
                 DatasetInput(

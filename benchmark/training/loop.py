@@ -145,7 +145,7 @@ def train_and_evaluate(
     """Build, train (resuming from `checkpoint_dir` if it holds this config's state), evaluate."""
     data = dataset if dataset is not None else load_dataset(config.data)
     determinism.configure(config.seed, config.train.op_determinism)
-    size = input_size(config)
+    size = input_size(config, data.image_size)
     model = build_classifier(
         config.model, size, data.channels, data.num_classes, config.train.precision
     )
@@ -167,7 +167,7 @@ def train_and_evaluate(
         dataset=data,
         dataset_digest=data.digest(),
         params=params,
-        flops_per_image=forward_flops(config, data.channels, data.num_classes),
+        flops_per_image=forward_flops(config, data.channels, data.num_classes, size),
         model=model,
         resumed_from_epoch=start_epoch,
         checkpoint_dir=checkpoint_dir,
