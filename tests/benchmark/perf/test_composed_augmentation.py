@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 from benchmark.config import AugmentConfig
-from benchmark.data.augment import apply_transform, composed_matrix, draw_transforms
+from benchmark.data.streams import augmentation_draws, composed_transforms
 
 SIZE = 32
 INTERIOR = slice(10, 22)  # far from the borders, where fill modes differ
@@ -60,20 +60,26 @@ def keras_sequence(images: tf.Tensor, draws: dict[str, tf.Tensor]) -> tf.Tensor:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_composed_equals_keras_layers_in_sequence(seed: int) -> None:
     config = AugmentConfig(flip="horizontal", rotation_factor=0.1, zoom_factor=0.2)
-    draws = draw_transforms(config, 16, tf.constant([seed, 7], tf.int64))
+    host = augmentation_draws(config, seed, 0, 7, 16)
+    draws = {k: tf.constant(v, tf.bool if k == "flip" else tf.float32) for k, v in host.items()}
     images = ramp_images(16)
-    composed = apply_transform(images, composed_matrix(draws, SIZE, SIZE, True), "reflect")
+    transforms = composed_transforms(host, SIZE, SIZE, True).astype("float32")
+    composed = keras.ops.image.affine_transform(
+        images, transforms, interpolation="bilinear", fill_mode="reflect"
+    )
     expected = keras_sequence(images, draws)
     np.testing.assert_allclose(
-        composed.numpy()[:, INTERIOR, INTERIOR], expected.numpy()[:, INTERIOR, INTERIOR], atol=1e-3
+        np.asarray(composed)[:, INTERIOR, INTERIOR],
+        expected.numpy()[:, INTERIOR, INTERIOR],
+        atol=1e-3,
     )
-    assert draws["flip"].numpy().any() and not draws["flip"].numpy().all()  # both paths covered
+    assert host["flip"].any() and not host["flip"].all()  # both paths covered
 
 
 def test_draw_distributions_match_the_seed_layers() -> None:
     config = AugmentConfig(flip="horizontal", rotation_factor=0.1, zoom_factor=0.2)
     n = 20_000
-    draws = {k: v.numpy() for k, v in draw_transforms(config, n, tf.constant([3, 4])).items()}
+    draws = augmentation_draws(config, 3, 0, 4, n)
     bound = 0.1 * 2 * math.pi  # RandomRotation(0.1): +-0.1 of a full turn
     assert -bound <= draws["angle"].min() < -0.98 * bound
     assert bound >= draws["angle"].max() > 0.98 * bound
