@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from benchmark import paths
+from benchmark.cli.options import UserError
 
 
 @click.command("report")
@@ -64,6 +65,6 @@ def command(
             log_artifacts=not no_log,
         )
     except ReportError as err:
-        raise click.ClickException(str(err)) from err
+        raise UserError(str(err)) from err
     for path in result.paths.values():
         click.echo(str(Path(path).resolve()))
