@@ -9,11 +9,13 @@ Studies beat less often than cells (60 s / 180 s by default): a trial is minutes
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from optuna.storages import RDBStorage
+from sqlalchemy.engine import make_url
 
 from benchmark import paths
-from benchmark.errors import ConfigError
+from benchmark.errors import ConfigError, StorageUnavailableError
 from benchmark.matrix.work_queue import heartbeat_storage
 from benchmark.tracking.server import redact
 
@@ -21,7 +23,7 @@ DEFAULT_HEARTBEAT_S = 60
 DEFAULT_GRACE_S = 180
 DEFAULT_MAX_RETRY = 3
 
-__all__ = ["is_sqlite", "open_storage", "redact", "storage_url"]
+__all__ = ["is_sqlite", "open_storage", "read_only_storage", "redact", "storage_url"]
 
 
 def is_sqlite(url: str) -> bool:
@@ -29,12 +31,24 @@ def is_sqlite(url: str) -> bool:
 
 
 def storage_url(flag: str | None) -> str:
-    """`--storage` > `$VITBENCH_STUDY_STORAGE` > `$VITBENCH_HOME/optuna.db`."""
-    url = flag or os.environ.get("VITBENCH_STUDY_STORAGE")
-    if url:
-        return url
-    paths.ensure_home()
-    return paths.default_study_storage()
+    """`--storage` > `$VITBENCH_STUDY_STORAGE` > `$VITBENCH_HOME/optuna.db` (created on open)."""
+    return flag or os.environ.get("VITBENCH_STUDY_STORAGE") or paths.default_study_storage()
+
+
+def read_only_storage(url: str) -> RDBStorage | None:
+    """The storage opened for reading only (a dry run), or None when there is nothing to read.
+
+    A SQLite file is opened with `mode=ro`, so a write would fail instead of happening; no
+    storage gets Optuna's tables created."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if not database or not Path(database).is_file():
+            return None
+        url = f"sqlite:///file:{Path(database).resolve()}?mode=ro&uri=true"
+    try:
+        return RDBStorage(url, skip_table_creation=True)
+    except Exception as exc:
+        raise StorageUnavailableError(f"study storage {redact(url)}: {exc}") from None
 
 
 def heartbeat_settings(
@@ -60,4 +74,6 @@ def open_storage(
 ) -> RDBStorage:
     """An RDBStorage that heartbeats; an unreachable database is a ConfigError naming the URL."""
     interval, grace = heartbeat_settings(heartbeat_interval, grace_period)
+    if url == paths.default_study_storage():
+        paths.ensure_home()
     return heartbeat_storage(url, interval, grace, max_retry, label="study storage")

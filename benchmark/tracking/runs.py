@@ -43,6 +43,7 @@ from benchmark.tracking.server import (
     is_remote,
     preflight,
     resolve_tracking_uri,
+    tracking_uri_of,
 )
 
 PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "mlflow", "optuna", "numpy", "vitbench")
@@ -238,6 +239,36 @@ def connect(flag: str | None, experiment: str) -> Connection:
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
     return Connection(client, uri, get_experiment_id(client, experiment, uri))
+
+
+@dataclass(frozen=True)
+class ReadOnlyView:
+    """What a dry run may see: a client and experiment id, or None where nothing exists yet."""
+
+    uri: str
+    client: MlflowClient | None
+    experiment_id: str | None
+
+    @property
+    def store_exists(self) -> bool:
+        return self.client is not None
+
+
+def open_read_only(flag: str | None, experiment: str) -> ReadOnlyView:
+    """The tracking store for reading only: never creates the local store or the experiment.
+
+    MLflow's SQLite store only reads when the database already exists (checked byte for byte by
+    the dry-run test); a missing local store means nothing is tracked yet."""
+    uri = tracking_uri_of(flag)
+    if uri.startswith("sqlite:///"):
+        if not Path(uri[len("sqlite:///") :].split("?")[0]).is_file():
+            return ReadOnlyView(uri, None, None)
+    else:
+        configure_client_retries()
+        preflight(uri)
+    client = MlflowClient(uri)
+    found = client.get_experiment_by_name(experiment)  # a deleted one is restored by a real run
+    return ReadOnlyView(uri, client, found.experiment_id if found is not None else None)
 
 
 def find_or_create_parent(
