@@ -20,6 +20,7 @@ def show_matrix_plan(cells: Sequence, tracking_uri: str | None, experiment: str)
     from benchmark.matrix.decision import decide
     from benchmark.matrix.plan import matrix_hash
     from benchmark.tracking.runs import open_read_only
+    from benchmark.tracking.store import plan_relocation
 
     view = open_read_only(tracking_uri, experiment)
     if not view.store_exists:
@@ -29,6 +30,9 @@ def show_matrix_plan(cells: Sequence, tracking_uri: str | None, experiment: str)
     else:
         where = f"{redact(view.uri)}, experiment {experiment!r} (id {view.experiment_id})"
     click.echo(f"dry run: matrix {matrix_hash(cells)} of {len(cells)} cell(s); tracking {where}")
+    moved = plan_relocation(view.uri)
+    if moved is not None:
+        click.echo(f"note: {moved.describe(done=False)} (first thing a real run does)")
     decisions = [decide(view.client, view.experiment_id, cell) for cell in cells]
     rows = [
         {

@@ -45,10 +45,12 @@ def command(
         raise click.UsageError("--study and --latest select different parents; pick one.")
     # Deferred for start-up time: mlflow, pandas and seaborn.
     from benchmark.tracking.server import redact, tracking_uri_of
+    from benchmark.tracking.store import follow_moved_store
     from reports.build import build_report
     from reports.errors import ReportError
 
     uri = tracking_uri_of(tracking_uri)
+    follow_moved_store(uri)  # a copied .vitbench/ logs the report into its own artifacts
 
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     try:

@@ -45,6 +45,8 @@ from benchmark.tracking.server import (
     resolve_tracking_uri,
     tracking_uri_of,
 )
+from benchmark.tracking.store import follow_moved_store
+from benchmark.tracking.ui_view import prepare_runs_view
 
 PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "mlflow", "optuna", "numpy", "vitbench")
 MAX_PARAMS_PER_BATCH = 100
@@ -92,9 +94,11 @@ def get_experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str
     if not is_remote(tracking_uri):
         location = (paths.local_artifact_root() / name).as_uri()
     try:
-        return client.create_experiment(name, artifact_location=location)
+        experiment_id = client.create_experiment(name, artifact_location=location)
     except mlflow.exceptions.MlflowException:  # created concurrently by another process
         return client.get_experiment_by_name(name).experiment_id
+    prepare_runs_view(client, experiment_id)  # the UI opens it on the runs, not GenAI
+    return experiment_id
 
 
 class RunWriter:
@@ -235,6 +239,7 @@ def connect(flag: str | None, experiment: str) -> Connection:
     uri = resolve_tracking_uri(flag)
     configure_client_retries()
     preflight(uri)
+    follow_moved_store(uri)  # a copied .vitbench/ writes its own artifacts, not the original's
     init_local_store(uri)
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
