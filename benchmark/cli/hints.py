@@ -11,7 +11,6 @@ import shlex
 import click
 
 from benchmark import paths
-from benchmark.tracking.server import is_remote, redact
 
 
 def _store_args(tracking_uri: str, experiment: str | None = None) -> str:
@@ -23,9 +22,12 @@ def _store_args(tracking_uri: str, experiment: str | None = None) -> str:
     return args
 
 
-def _browse(tracking_uri: str, experiment: str) -> tuple[str, str]:
+def _browse(tracking_uri: str, experiment: str, experiment_id: str) -> tuple[str, str]:
+    from benchmark.tracking.server import is_remote
+    from benchmark.tracking.ui_view import runs_url
+
     if is_remote(tracking_uri):
-        return tracking_uri, "the MLflow UI of that server"
+        return runs_url(tracking_uri, experiment_id), "the runs in that server's MLflow UI"
     ui = "vitbench ui" + (
         f" --experiment {shlex.quote(experiment)}" if experiment != paths.DEFAULT_EXPERIMENT else ""
     )
@@ -39,18 +41,23 @@ def print_hints(lines: list[tuple[str, str]]) -> None:
         click.echo(f"  {command.ljust(width)}  # {why}")
 
 
-def matrix_hints(parent_run_id: str, tracking_uri: str, experiment: str) -> None:
+def matrix_hints(
+    parent_run_id: str, tracking_uri: str, experiment: str, experiment_id: str
+) -> None:
     store = _store_args(tracking_uri)
     print_hints([
         (f"vitbench runs --matrix {parent_run_id}{store}", "leaderboard (--format csv|json|md)"),
         (f"vitbench report --run {parent_run_id}{store}", "tables, paired comparisons, figures"),
-        _browse(tracking_uri, experiment),
+        _browse(tracking_uri, experiment, experiment_id),
     ])  # fmt: skip
 
 
-def study_hints(study_name: str, tracking_uri: str, experiment: str, storage: str) -> None:
+def study_hints(study_name: str, tracking_uri: str, experiment: str, experiment_id: str,
+                storage: str) -> None:  # fmt: skip
     store = _store_args(tracking_uri, experiment)
     name = shlex.quote(study_name)
+    from benchmark.tracking.server import redact
+
     dashboard = "vitbench dashboard"
     if storage != paths.default_study_storage():
         dashboard += f" --storage {shlex.quote(redact(storage))}"
@@ -58,5 +65,5 @@ def study_hints(study_name: str, tracking_uri: str, experiment: str, storage: st
         (f"vitbench runs --study {name}{store}", "every trial, best first"),
         (f"vitbench report --study {name}{store}", "importances, history, Pareto front"),
         (dashboard, "optuna-dashboard: history, importances"),
-        _browse(tracking_uri, experiment),
+        _browse(tracking_uri, experiment, experiment_id),
     ])  # fmt: skip

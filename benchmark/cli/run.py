@@ -149,7 +149,7 @@ def command(
     lost = sum(1 for code in extra.wait() if code != 0)
     progress.summary(result)
     if not quiet and not is_worker():
-        matrix_hints(result.parent_run_id, connection.uri, name)
+        matrix_hints(result.parent_run_id, connection.uri, name, connection.experiment_id)
     if result.failed:
         click.echo(f"{len(result.failed)} cell(s) FAILED; see failure_reason tags.", err=True)
     if lost:

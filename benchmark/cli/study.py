@@ -128,7 +128,8 @@ def command(**flags) -> None:
         return
     _finish(request, open_study(settings, storage), client, parent, quiet)
     if not quiet:
-        study_hints(settings.study_name, connection.uri, request.experiment, settings.storage_url)
+        study_hints(settings.study_name, connection.uri, request.experiment,
+                    connection.experiment_id, settings.storage_url)  # fmt: skip
 
 
 def _optimize(request, study, client, experiment_id: str, parent: str, quiet: bool) -> None:
