@@ -9,6 +9,7 @@ Studies beat less often than cells (60 s / 180 s by default): a trial is minutes
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from optuna.storages import RDBStorage
@@ -77,3 +78,31 @@ def open_storage(
     if url == paths.default_study_storage():
         paths.ensure_home()
     return heartbeat_storage(url, interval, grace, max_retry, label="study storage")
+
+
+QUEUE_NAME = re.compile(r"^matrix-[0-9a-f]{16}$")  # benchmark.matrix.work_queue.open_queue
+
+
+def is_cell_queue(study) -> bool:
+    """A matrix's cell queue (`matrix-<hash>`), not a study: vitbench's internal bookkeeping."""
+    return study.user_attrs.get("vitbench.kind") == "cell_queue" or bool(
+        QUEUE_NAME.match(study.study_name)
+    )
+
+
+class StudiesOnlyStorage(RDBStorage):
+    """The storage as optuna-dashboard should list it: studies only, cell queues hidden (they
+    stay reachable by URL; `vitbench runs --matrix` shows what they hold)."""
+
+    def get_all_studies(self):
+        return [s for s in super().get_all_studies() if not is_cell_queue(s)]
+
+
+def dashboard_storage(url: str) -> tuple[StudiesOnlyStorage, int]:
+    """(the filtered storage, the number of cell queues it hides)."""
+    try:
+        storage = StudiesOnlyStorage(url, skip_table_creation=False)
+        hidden = len(RDBStorage.get_all_studies(storage)) - len(storage.get_all_studies())
+    except Exception as exc:
+        raise StorageUnavailableError(f"study storage {redact(url)}: {exc}") from None
+    return storage, hidden
