@@ -57,7 +57,7 @@ for _name in COMMAND_MODULES:
 def _usage_hint(exc: click.UsageError) -> str:
     if exc.ctx is None:
         return ""
-    return f" (see '{exc.ctx.command_path} --help')"
+    return f" Try '{exc.ctx.command_path} --help'."
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.UsageError as exc:  # click's own: unknown option, bad value, missing argument
-        click.echo(f"error: {exc.format_message()}{_usage_hint(exc)}", err=True)
+        message = exc.format_message().rstrip()
+        message += "" if message.endswith((".", "?")) else "."
+        click.echo(f"error: {message}{_usage_hint(exc)}", err=True)
         sys.exit(USER_ERROR_EXIT)
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
