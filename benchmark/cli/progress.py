@@ -118,7 +118,8 @@ class StudyProgress:
     """After every trial: a bar of trials done (COMPLETE + PRUNED) out of the budget, with the
     pruned and failed counts and the best value so far, or one rounded line per trial."""
 
-    def __init__(self, study, budget: int | None, interactive: bool, quiet: bool = False):
+    def __init__(self, study, budget: int | None, interactive: bool, quiet: bool = False,
+                 console: Console | None = None):  # fmt: skip
         self.budget = budget
         self.quiet = quiet
         self.interactive = interactive and not quiet
@@ -130,7 +131,7 @@ class StudyProgress:
             MofNCompleteColumn(),
             TextColumn("{task.fields[counts]}"),
             TimeElapsedColumn(),
-            console=Console(),
+            console=console or Console(),
             disable=not self.interactive,
         )
         self.task = self.progress.add_task("trials", total=budget, counts="")

@@ -6,17 +6,23 @@ pruning, reuses the parent run, and exports the best trial as a preset that reso
 
 from __future__ import annotations
 
+import re
+
 import optuna
 import pytest
 from optuna.trial import TrialState
 
-from benchmark.config import load_preset, resolve_config
+from benchmark.config import load_preset, resolve_config, resolved_attention, resolved_tokenizer
 from tests.support.cli import local_client
 from tests.support.studies import TINY_STUDY, local_storage, run_study, runs_of
 
 
+def _study(cwd, name: str):
+    return optuna.load_study(study_name=name, storage=local_storage(cwd))
+
+
 def _trials(cwd, name: str) -> list:
-    return optuna.load_study(study_name=name, storage=local_storage(cwd)).get_trials()
+    return _study(cwd, name).get_trials()
 
 
 def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
@@ -68,11 +74,22 @@ def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
     }
 
     best = trials[4]
-    assert f"best trial {best.number}" in done.stdout
+    assert f"best trial {best.number}: best_val_accuracy={best.value:.4f}" in done.stdout
+    assert re.search(rf"trial 4: COMPLETE best_val_accuracy={best.value:.4f} ", done.stdout)
+    assert not re.search(r"\d\.\d{7,}", done.stdout), done.stdout  # values rounded for people
+    assert "complete 1  pruned 4  failed 0" in done.stdout  # the running tally after each trial
+    assert f"vitbench runs --study {name}" in done.stdout  # where to look next
+    assert f"vitbench report --study {name}" in done.stdout
+    assert _study(tmp_path, name).metric_names == ["best_val_accuracy"]  # named in the dashboard
     preset = load_preset_in(tmp_path, "tuned")
     exported = resolve_config(preset, None, 0)
     trial_params = children[best.number].data.params
-    for key, value in exported.flatten().items():
+    expected = {
+        **exported.flatten(),
+        "model.tokenizer": resolved_tokenizer(exported),
+        "model.attention": resolved_attention(exported),
+    }  # runs log the architecture built
+    for key, value in expected.items():
         if key != "preset":
             assert trial_params[key] == str(value), key
 
