@@ -82,9 +82,10 @@ def test_ui_opens_the_runs_and_sigterm_stops_every_child(tiny_matrix, tmp_path):
         children = psutil.Process(process.pid).children(recursive=True)
         assert children, "the MLflow server is not a child of vitbench ui"
         process.send_signal(15)  # SIGTERM to vitbench ui alone, not to its group
-        assert process.wait(timeout=90) == 0, "".join(lines)
+        code = process.wait(timeout=90)
         left = [c.pid for c in children if _alive(c.pid)]
         assert not left, f"still running after SIGTERM: {left}"
+        assert code == 0, "".join(lines)
         with socket.socket() as sock:  # and the port is free again
             sock.bind(("127.0.0.1", port))
     finally:
