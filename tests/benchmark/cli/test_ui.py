@@ -4,6 +4,7 @@ and leaves no process behind when stopped with SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -56,6 +57,7 @@ def test_ui_opens_the_runs_and_sigterm_stops_every_child(tiny_matrix, tmp_path):
         text=True, start_new_session=True,
     )  # fmt: skip
     lines: list[str] = []
+    children: list[psutil.Process] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
     try:
@@ -79,7 +81,7 @@ def test_ui_opens_the_runs_and_sigterm_stops_every_child(tiny_matrix, tmp_path):
         shown = _get(f"{base}/api/2.0/mlflow/runs/search", search)["runs"]
         assert {r["info"]["run_id"] for r in shown} == set(tiny_matrix.cell_run_ids)
 
-        children = psutil.Process(process.pid).children(recursive=True)
+        children += psutil.Process(process.pid).children(recursive=True)
         assert children, "the MLflow server is not a child of vitbench ui"
         process.send_signal(15)  # SIGTERM to vitbench ui alone, not to its group
         code = process.wait(timeout=90)
@@ -88,5 +90,8 @@ def test_ui_opens_the_runs_and_sigterm_stops_every_child(tiny_matrix, tmp_path):
         assert code == 0, "".join(lines)
         with socket.socket() as sock:  # and the port is free again
             sock.bind(("127.0.0.1", port))
-    finally:
-        stop_process_group(process)  # a failing test must not leave a server behind
+    finally:  # a failing test must not leave a server behind (the server has its own group)
+        stop_process_group(process)
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
