@@ -7,6 +7,7 @@ cell's record survives an outage. Child runs are linked to their parent explicit
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -85,19 +86,23 @@ def hardware() -> str:
 
 
 def get_experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str:
+    """The experiment's id, created (or restored) if needed, tagged so that the MLflow UI URL
+    vitbench prints opens its runs (`ui_view`)."""
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         if experiment.lifecycle_stage == "deleted":
             client.restore_experiment(experiment.experiment_id)
-        return experiment.experiment_id
-    location = None
-    if not is_remote(tracking_uri):
-        location = (paths.local_artifact_root() / name).as_uri()
-    try:
-        experiment_id = client.create_experiment(name, artifact_location=location)
-    except mlflow.exceptions.MlflowException:  # created concurrently by another process
-        return client.get_experiment_by_name(name).experiment_id
-    prepare_runs_view(client, experiment_id)  # the UI opens it on the runs, not GenAI
+        experiment_id = experiment.experiment_id
+    else:
+        location = None
+        if not is_remote(tracking_uri):
+            location = (paths.local_artifact_root() / name).as_uri()
+        try:
+            experiment_id = client.create_experiment(name, artifact_location=location)
+        except mlflow.exceptions.MlflowException:  # created concurrently by another process
+            experiment_id = client.get_experiment_by_name(name).experiment_id
+    with contextlib.suppress(mlflow.exceptions.MlflowException):  # e.g. a READ-only user
+        prepare_runs_view(client, experiment_id)
     return experiment_id
 
 

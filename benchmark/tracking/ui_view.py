@@ -1,13 +1,15 @@
 """Make MLflow 3's UI open an experiment on its training runs, with the columns that matter.
 
-MLflow 3.17 opens an experiment on its GenAI overview unless the experiment tag
-`mlflow.experimentKind` says otherwise (`custom_model_development` opens the runs table), and
-its runs table shows Source, Models and Dataset by default, hiding test accuracy, model and seed
-behind "Show more columns". There is no server-side setting for default columns; what the UI
-does offer is a *shared view*: the JSON view state stored in the experiment tag
-`mlflow.sharedViewState.<key>` is applied when the URL carries `viewStateShareKey=<key>` (what
-its "Share" button writes). vitbench writes one such view (child runs only, our columns, best
-test accuracy first) and prints the URL that opens it.
+MLflow 3.17 opens an experiment on its GenAI overview: its page follows the URL parameter
+`workflowType` (else the browser's last "GenAI / Model training" toggle, kept in localStorage,
+default GenAI), so only a URL with `workflowType=machine_learning` opens the runs. MLflow 3 UIs
+without that toggle pick the tab from the experiment tag `mlflow.experimentKind`; vitbench sets it
+to `custom_model_development` (training) as well. The runs table shows Source, Models and
+Dataset by default, hiding test accuracy, model and seed behind "Show more columns". There is no
+server-side setting for default columns; what the UI does offer is a *shared view*: the JSON view
+state stored in the experiment tag `mlflow.sharedViewState.<key>` is applied when the URL carries
+`viewStateShareKey=<key>` (what its "Share" button writes). vitbench writes one such view (child
+runs only, our columns, best test accuracy first) and prints the URL that opens it.
 """
 
 from __future__ import annotations
