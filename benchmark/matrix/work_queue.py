@@ -106,7 +106,9 @@ def open_queue(url: str, cells: Sequence[Cell]) -> tuple[optuna.Study, bool]:
             try:
                 study = optuna.create_study(study_name=name, storage=storage, sampler=sampler)
                 study.set_user_attr("vitbench.kind", "cell_queue")  # hidden by the dashboard
-                study.set_metric_names(["cell_done"])  # 1 = FINISHED or SKIPPED
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ExperimentalWarning)
+                    study.set_metric_names(["cell_done"])  # 1 = FINISHED or SKIPPED
                 return study, True
             except DuplicatedStudyError:
                 return optuna.load_study(study_name=name, storage=storage, sampler=sampler), False
