@@ -26,7 +26,7 @@ class MatrixProgress:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=self.console,
-            disable=not interactive,
+            disable=not self.interactive,
         )
         self.cells_task = self.progress.add_task("cells", total=total_cells)
         self.epoch_task = None
