@@ -27,9 +27,8 @@ from benchmark.errors import VitbenchError
 from benchmark.tracking import runs as tracking
 from benchmark.tracking.run_logger import RunLogger, lineage_tags
 from benchmark.training.loop import train_and_evaluate
+from studies.metrics import COST_METRICS
 from studies.space import SearchSpace
-
-COST_METRICS = {"params": "params_total", "latency": "latency_batch1_ms"}
 
 
 class SurplusTrialError(VitbenchError):

@@ -22,6 +22,7 @@ from benchmark.config import (
     resolve_config,
 )
 from benchmark.paths import DEFAULT_EXPERIMENT
+from studies.metrics import metric_names
 from studies.runner import StudySettings
 from studies.space import SearchSpace, load_space
 from studies.storage import storage_url
@@ -94,6 +95,7 @@ class StudyRequest:
             sampler_seed=int(pick("sampler_seed", 0)),
             n_trials=int(trials),
             timeout=pick("timeout"),
+            metric_names=metric_names(multi, cost),
         )
         return cls(
             study_file=flags["study_file"], model=model, preset=preset, seed=seed,

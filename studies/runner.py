@@ -36,6 +36,7 @@ class StudySettings:
     sampler_seed: int | None = None
     n_trials: int | None = None
     timeout: float | None = None
+    metric_names: tuple[str, ...] = ()  # what each objective is, shown by optuna-dashboard
 
 
 def make_pruner(name: str, prune_below: float | None = None):
@@ -58,7 +59,7 @@ def open_study(settings: StudySettings, storage):
         optuna.pruners.NopPruner() if multi else make_pruner(settings.pruner, settings.prune_below)
     )
     try:
-        return optuna.create_study(
+        study = optuna.create_study(
             study_name=settings.study_name,
             storage=storage,
             sampler=sampler,
@@ -68,6 +69,11 @@ def open_study(settings: StudySettings, storage):
         )
     except ValueError as exc:  # directions differ from the stored study
         raise ConfigError(f"study {settings.study_name!r}: {exc}") from None
+    if settings.metric_names and study.metric_names != list(settings.metric_names):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExperimentalWarning)
+            study.set_metric_names(list(settings.metric_names))
+    return study
 
 
 def check_identity(study, identity: dict[str, str]) -> None:
@@ -113,14 +119,21 @@ def _counts(study) -> dict[str, int]:
     return counts
 
 
-def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print) -> None:
+def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_trial=None) -> None:
     """Run trials one at a time until the study-wide budget is met (or the timeout passes).
 
+    `on_trial(study, trial)` is called after each trial (default: one line per trial).
     A worker that sees the last trials running elsewhere waits for them: if their worker dies,
     this one picks up the re-queued trial once the heartbeat grace period has passed."""
 
     done_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    callbacks = [] if ctx.quiet else [lambda _study, trial: echo(trial_line(trial).rstrip())]
+    if on_trial is None and not ctx.quiet:
+        names = list(settings.metric_names) or None
+
+        def on_trial(_study, trial) -> None:
+            echo(trial_line(trial, names))
+
+    callbacks = [on_trial] if on_trial else []
     if settings.n_trials is not None:
         callbacks.append(optuna.study.MaxTrialsCallback(settings.n_trials, states=done_states))
     deadline = time.monotonic() + settings.timeout if settings.timeout else None
@@ -155,21 +168,56 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print) -> N
         )
 
 
-def trial_line(trial) -> str:
-    """One line per finished trial: number, state, values, params, and why it stopped."""
-    values = trial.values if trial.values is not None else "-"
+def _num(value: Any) -> str:
+    """Rounded for people: 4 decimals for accuracies, 4 significant digits for the rest."""
+    if isinstance(value, bool) or not isinstance(value, float):
+        return str(value)
+    return f"{value:.4f}" if 0.01 <= abs(value) <= 1 else f"{value:.4g}"
+
+
+def params_text(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={_num(v)}" for k, v in params.items())
+
+
+def values_text(values, names: list[str] | None = None) -> str:
+    if values is None:
+        return "-"
+    names = names or [f"objective_{i}" for i in range(len(values))]
+    return " ".join(f"{n}={_num(v)}" for n, v in zip(names, values, strict=False))
+
+
+def trial_line(trial, names: list[str] | None = None) -> str:
+    """One line per finished trial: number, state, named values, params, and why it stopped."""
     reason = trial.user_attrs.get("failure_reason") or trial.user_attrs.get("pruned_reason") or ""
-    return (
-        f"trial {trial.number}: {trial.state.name} values={values} params={trial.params} {reason}"
-    )
+    line = (f"trial {trial.number}: {trial.state.name} {values_text(trial.values, names)} "
+            f"{params_text(trial.params)}")  # fmt: skip
+    return f"{line}  ({reason})" if reason else line
 
 
-def summarize(study, client, parent_run_id: str, echo=print) -> dict[str, Any]:
+def state_counts(study) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for trial in study.get_trials(deepcopy=False):
+        counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
+    return counts
+
+
+def best_text(study) -> str:
+    """The best value so far (trial number), or the size of the Pareto front."""
+    if not any(t.state == TrialState.COMPLETE for t in study.get_trials(deepcopy=False)):
+        return "-"
+    if len(study.directions) > 1:
+        return f"Pareto front of {len(study.best_trials)}"
+    best = study.best_trial
+    return f"{_num(best.value)} (trial {best.number})"
+
+
+def summarize(study, client, parent_run_id: str, echo=print, quiet=False) -> dict[str, Any]:
     """Print the best trial (or the Pareto front) and record it on the parent run."""
 
     trials = study.get_trials(deepcopy=False)
     counts = {s.name: sum(t.state == s for t in trials) for s in TrialState}
-    echo("trials: " + ", ".join(f"{k}={v}" for k, v in counts.items() if v))
+    if not quiet:
+        echo("trials: " + ", ".join(f"{k}={v}" for k, v in counts.items() if v))
     completed = [t for t in trials if t.state == TrialState.COMPLETE]
     if not completed:
         echo("no COMPLETE trial yet")
@@ -177,14 +225,16 @@ def summarize(study, client, parent_run_id: str, echo=print) -> dict[str, Any]:
     if len(study.directions) > 1:
         front = sorted(study.best_trials, key=lambda t: t.number)
         echo(f"Pareto front ({len(front)} trials; maximise val accuracy, minimise cost):")
+        names = study.metric_names
         for t in front:
-            echo(f"  trial {t.number}: values={[round(v, 6) for v in t.values]} params={t.params}")
+            echo(f"  trial {t.number}: {values_text(t.values, names)} {params_text(t.params)}")
         client.set_tag(
             parent_run_id, "vitbench.pareto_trials", ",".join(str(t.number) for t in front)
         )
         return {"counts": counts, "pareto": [t.number for t in front]}
     best = study.best_trial
-    echo(f"best trial {best.number}: objective={best.value:.6f} params={best.params}")
+    name = (study.metric_names or ["objective"])[0]
+    echo(f"best trial {best.number}: {name}={_num(best.value)} {params_text(best.params)}")
     client.log_metric(parent_run_id, "best_objective", float(best.value))
     client.set_tag(parent_run_id, "vitbench.best_trial", str(best.number))
     for key, value in best.params.items():

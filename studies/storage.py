@@ -9,11 +9,14 @@ Studies beat less often than cells (60 s / 180 s by default): a trial is minutes
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 from optuna.storages import RDBStorage
+from sqlalchemy.engine import make_url
 
 from benchmark import paths
-from benchmark.errors import ConfigError
+from benchmark.errors import ConfigError, StorageUnavailableError
 from benchmark.matrix.work_queue import heartbeat_storage
 from benchmark.tracking.server import redact
 
@@ -21,7 +24,7 @@ DEFAULT_HEARTBEAT_S = 60
 DEFAULT_GRACE_S = 180
 DEFAULT_MAX_RETRY = 3
 
-__all__ = ["is_sqlite", "open_storage", "redact", "storage_url"]
+__all__ = ["is_sqlite", "open_storage", "read_only_storage", "redact", "storage_url"]
 
 
 def is_sqlite(url: str) -> bool:
@@ -29,12 +32,24 @@ def is_sqlite(url: str) -> bool:
 
 
 def storage_url(flag: str | None) -> str:
-    """`--storage` > `$VITBENCH_STUDY_STORAGE` > `$VITBENCH_HOME/optuna.db`."""
-    url = flag or os.environ.get("VITBENCH_STUDY_STORAGE")
-    if url:
-        return url
-    paths.ensure_home()
-    return paths.default_study_storage()
+    """`--storage` > `$VITBENCH_STUDY_STORAGE` > `$VITBENCH_HOME/optuna.db` (created on open)."""
+    return flag or os.environ.get("VITBENCH_STUDY_STORAGE") or paths.default_study_storage()
+
+
+def read_only_storage(url: str) -> RDBStorage | None:
+    """The storage opened for reading only (a dry run), or None when there is nothing to read.
+
+    A SQLite file is opened with `mode=ro`, so a write would fail instead of happening; no
+    storage gets Optuna's tables created."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if not database or not Path(database).is_file():
+            return None
+        url = f"sqlite:///file:{Path(database).resolve()}?mode=ro&uri=true"
+    try:
+        return RDBStorage(url, skip_table_creation=True)
+    except Exception as exc:
+        raise StorageUnavailableError(f"study storage {redact(url)}: {exc}") from None
 
 
 def heartbeat_settings(
@@ -60,4 +75,34 @@ def open_storage(
 ) -> RDBStorage:
     """An RDBStorage that heartbeats; an unreachable database is a ConfigError naming the URL."""
     interval, grace = heartbeat_settings(heartbeat_interval, grace_period)
+    if url == paths.default_study_storage():
+        paths.ensure_home()
     return heartbeat_storage(url, interval, grace, max_retry, label="study storage")
+
+
+QUEUE_NAME = re.compile(r"^matrix-[0-9a-f]{16}$")  # benchmark.matrix.work_queue.open_queue
+
+
+def is_cell_queue(study) -> bool:
+    """A matrix's cell queue (`matrix-<hash>`), not a study: vitbench's internal bookkeeping."""
+    return study.user_attrs.get("vitbench.kind") == "cell_queue" or bool(
+        QUEUE_NAME.match(study.study_name)
+    )
+
+
+class StudiesOnlyStorage(RDBStorage):
+    """The storage as optuna-dashboard should list it: studies only, cell queues hidden (they
+    stay reachable by URL; `vitbench runs --matrix` shows what they hold)."""
+
+    def get_all_studies(self):
+        return [s for s in super().get_all_studies() if not is_cell_queue(s)]
+
+
+def dashboard_storage(url: str) -> tuple[StudiesOnlyStorage, int]:
+    """(the filtered storage, the number of cell queues it hides)."""
+    try:
+        storage = StudiesOnlyStorage(url, skip_table_creation=False)
+        hidden = len(RDBStorage.get_all_studies(storage)) - len(storage.get_all_studies())
+    except Exception as exc:
+        raise StorageUnavailableError(f"study storage {redact(url)}: {exc}") from None
+    return storage, hidden

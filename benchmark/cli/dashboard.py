@@ -33,11 +33,15 @@ def command(storage: str | None, host: str, port: int) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: binding to {host}: optuna-dashboard has no authentication", err=True)
     url = storage_url(storage)
-    from studies.storage import open_storage
+    from studies.storage import dashboard_storage, open_storage
 
-    backend = open_storage(url)  # fails fast, naming the URL, when the database is unreachable
+    open_storage(url)  # fails fast, naming the URL, when the database is unreachable
+    backend, hidden = dashboard_storage(url)
     click.echo(
         f"optuna-dashboard for {redact(url)} at http://{host}:{port}  (Ctrl-C to stop)",
     )
+    if hidden:
+        click.echo(f"  {hidden} matrix cell queue(s) (matrix-<hash>) hidden from the study list; "
+                   "`vitbench runs --matrix` shows the cells")  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         run_server(backend, host=host, port=port)

@@ -1,10 +1,22 @@
-"""Parsing helpers shared by subcommands: comma lists, integer lists, SIGTERM handling."""
+"""Helpers shared by subcommands: comma lists, integer lists, SIGTERM handling, user errors."""
 
 from __future__ import annotations
 
 import signal
 
+import click
+
 from benchmark.errors import ConfigError
+
+
+class UserError(click.ClickException):
+    """A user error raised inside a command: `error: ...`, exit 2, however the command is invoked
+    (the console script, or click's test runner, which bypasses `main`)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
 
 
 def comma_list(value: str | None) -> list[str] | None:

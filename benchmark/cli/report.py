@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from benchmark import paths
+from benchmark.cli.options import UserError
 
 
 @click.command("report")
@@ -44,10 +45,12 @@ def command(
         raise click.UsageError("--study and --latest select different parents; pick one.")
     # Deferred for start-up time: mlflow, pandas and seaborn.
     from benchmark.tracking.server import redact, tracking_uri_of
+    from benchmark.tracking.store import follow_moved_store
     from reports.build import build_report
     from reports.errors import ReportError
 
     uri = tracking_uri_of(tracking_uri)
+    follow_moved_store(uri)  # a copied .vitbench/ logs the report into its own artifacts
 
     chosen = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
     try:
@@ -64,6 +67,6 @@ def command(
             log_artifacts=not no_log,
         )
     except ReportError as err:
-        raise click.ClickException(str(err)) from err
+        raise UserError(str(err)) from err
     for path in result.paths.values():
         click.echo(str(Path(path).resolve()))

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 import click
 
 from benchmark import paths
+from benchmark.cli.hints import matrix_hints
 from benchmark.cli.options import comma_list, int_list, sigterm_as_interrupt
-from benchmark.cli.progress import MatrixProgress
-from benchmark.cli.workers import LocalWorkers, vitbench_argv, without_flags
+from benchmark.cli.progress import MatrixProgress, say
+from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv, without_flags
 from benchmark.config import (
     BACKENDS,
     DATASETS,
@@ -90,6 +91,13 @@ def use_backend_of(cells) -> None:
     help="Optuna RDB storage URL of the cell queue (default: SQLite in "
     ".vitbench/; use PostgreSQL for several workers or machines).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the planned cells, their config hashes and whether each would be skipped, "
+    "resumed or started; write nothing.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress, table or hints: one result line.")
 def command(
     experiment_file,
     models,
@@ -103,6 +111,8 @@ def command(
     experiment_name,
     workers,
     storage,
+    dry_run,
+    quiet,
 ) -> None:
     """Run the benchmark matrix and print a table of the cells' final metrics.
 
@@ -118,15 +128,21 @@ def command(
     use_backend_of(cells)  # before Keras is imported: it fixes the backend at import
     # Deferred for start-up time: the matrix pulls in a Keras backend, MLflow and Optuna.
     from benchmark.data.loading import prepare
-    from benchmark.matrix.work_queue import run_queue
-    from benchmark.tracking.runs import connect
 
     # data errors before any run exists; own data's content digest joins each cell's identity
     cells = [Cell(config) for config in prepare([cell.config for cell in cells])]
     name = experiment_name or exp_from_file or paths.DEFAULT_EXPERIMENT
+    if dry_run:
+        from benchmark.cli.dry_run import show_matrix_plan
+
+        show_matrix_plan(cells, tracking_uri, name)
+        return
+    from benchmark.matrix.work_queue import run_queue
+    from benchmark.tracking.runs import connect
+
     connection = connect(tracking_uri, name)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    click.echo(f"tracking: {connection.uri}  experiment: {name}  cells: {len(cells)}")
+    say(f"tracking: {connection.uri}  experiment: {name}  cells: {len(cells)}", quiet)
     sigterm_as_interrupt()
     run_name = f"matrix-{'+'.join(presets)}-{stamp}"
     # Even a single process takes its cells from the queue, so concurrent runs never collide.
@@ -142,7 +158,8 @@ def command(
     args = without_flags(sys.argv[1:], ("--workers", "--storage"))
     argv = vitbench_argv([*args, "--workers", "1", "--storage", storage])
     extra = LocalWorkers([argv] * ((workers or 1) - 1), echo=click.echo)
-    progress = MatrixProgress(len(cells), interactive=sys.stdout.isatty() and not extra.processes)
+    interactive = sys.stdout.isatty() and not extra.processes
+    progress = MatrixProgress(len(cells), interactive=interactive, quiet=quiet)
     with extra, progress:
         result = run_queue(
             cells,
@@ -156,7 +173,9 @@ def command(
             say=click.echo,
         )
     lost = sum(1 for code in extra.wait() if code != 0)
-    progress.summary(result, connection.uri)
+    progress.summary(result)
+    if not quiet and not is_worker():
+        matrix_hints(result.parent_run_id, connection.uri, name, connection.experiment_id)
     if result.failed:
         click.echo(f"{len(result.failed)} cell(s) FAILED; see failure_reason tags.", err=True)
     if lost:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from benchmark.cli.hints import study_hints
 from benchmark.cli.options import sigterm_as_interrupt
+from benchmark.cli.progress import StudyProgress, say
 from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv
 from benchmark.config import BACKENDS, MODELS, overrides_from
 from benchmark.errors import ConfigError
@@ -65,6 +67,12 @@ from benchmark.training.backends import select
     metavar="NAME",
     help="Write the best trial's config as preset .vitbench/presets/NAME.yaml.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show the search space, the trial budget and what the storage holds; write nothing.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress or hints: the best trial only.")
 @click.option("--prune-below", type=float, hidden=True, help="ThresholdPruner(lower=X) (tests).")
 @click.option("--heartbeat-interval", type=int, hidden=True, help="Storage heartbeat s [60].")
 @click.option("--grace-period", type=int, hidden=True, help="A trial is stale after s [180].")
@@ -94,15 +102,21 @@ def command(**flags) -> None:
 
     ensure_available([request.base.data])  # bad data fails here, before any run exists
     settings = request.settings
+    quiet = flags["quiet"]
+    if flags["dry_run"]:
+        from benchmark.cli.dry_run import show_study_plan
+
+        show_study_plan(request, flags.get("tracking_uri"))
+        return
     storage = open_storage(settings.storage_url, request.heartbeat_interval, request.grace_period)
     study = open_study(settings, storage)
     check_identity(study, request.identity())
     params = ", ".join(p.name for p in request.space.params)
-    click.echo(f"study {settings.study_name!r} on {redact(settings.storage_url)}: "
-               f"{len(study.trials)} trial(s) so far, budget {settings.n_trials}; "
-               f"space {request.space.source} ({params})")  # fmt: skip
+    say(f"study {settings.study_name!r} on {redact(settings.storage_url)}: "
+        f"{len(study.trials)} trial(s) so far, budget {settings.n_trials}; "
+        f"space {request.space.source} ({params})", quiet)  # fmt: skip
     if request.multi and flags.get("pruner") not in (None, "none") and not is_worker():
-        click.echo("multi-objective: no pruning (Optuna cannot prune several objectives)")
+        say("multi-objective: no pruning (Optuna cannot prune several objectives)", quiet)
 
     connection = connect(request.tracking_uri, request.experiment)
     client, experiment_id = connection.client, connection.experiment_id
@@ -114,6 +128,7 @@ def command(**flags) -> None:
             click.echo(f"warning: parallel workers on SQLite may hit 'database is locked'; {hint}",
                        err=True)  # fmt: skip
         base = ["study", *request.worker_args(connection.uri), "--workers", "1"]
+        base += ["--quiet"] if quiet else []
         seed = settings.sampler_seed
         argvs = [
             vitbench_argv(base + ([] if seed is None else ["--sampler-seed", str(seed + i)]))
@@ -124,13 +139,18 @@ def command(**flags) -> None:
         if code:
             click.echo(f"a worker exited with code {code}", err=True)
     else:
-        _optimize(request, study, client, experiment_id, parent)
+        _optimize(request, study, client, experiment_id, parent, quiet)
     if is_worker():
         return
-    _finish(request, open_study(settings, storage), client, parent)
+    _finish(request, open_study(settings, storage), client, parent, quiet)
+    if not quiet:
+        study_hints(settings.study_name, connection.uri, request.experiment,
+                    connection.experiment_id, settings.storage_url)  # fmt: skip
 
 
-def _optimize(request, study, client, experiment_id: str, parent: str) -> None:
+def _optimize(request, study, client, experiment_id: str, parent: str, quiet: bool) -> None:
+    import sys
+
     from studies.objective import StudyContext
     from studies.runner import optimize
 
@@ -139,20 +159,23 @@ def _optimize(request, study, client, experiment_id: str, parent: str) -> None:
         study_name=request.settings.study_name, preset=request.preset, model=request.model,
         seed=request.seed, overrides=request.overrides, space=request.space,
         multi_objective=request.multi, cost=request.cost, n_trials=request.settings.n_trials,
+        quiet=quiet,
     )  # fmt: skip
     sigterm_as_interrupt()
+    interactive = sys.stdout.isatty() and not is_worker()
     try:
-        optimize(study, ctx, request.settings, echo=click.echo)
+        with StudyProgress(study, request.settings.n_trials, interactive, quiet) as progress:
+            optimize(study, ctx, request.settings, echo=click.echo, on_trial=progress.trial_ended)
     except KeyboardInterrupt:
         client.set_terminated(parent, "KILLED")
         raise
 
 
-def _finish(request, study, client, parent: str) -> None:
+def _finish(request, study, client, parent: str, quiet: bool) -> None:
     """Summary (best trial or Pareto front) on screen and on the parent run; export."""
     from studies.runner import summarize
 
-    summarize(study, client, parent, echo=click.echo)
+    summarize(study, client, parent, echo=click.echo, quiet=quiet)
     client.set_terminated(parent, "FINISHED")
     if not request.export_best:
         return

@@ -16,6 +16,7 @@ import keras
 from mlflow.tracking import MlflowClient
 
 from benchmark.errors import VitbenchError
+from benchmark.matrix.decision import ELSEWHERE, RESUME, SKIP, decide
 from benchmark.matrix.other_backend import run_in_child
 from benchmark.matrix.plan import Cell
 from benchmark.paths import checkpoint_root
@@ -45,15 +46,6 @@ class MatrixResult:
         return [o for o in self.outcomes if o.status == "FAILED"]
 
 
-def _existing_cell_run(client: MlflowClient, experiment_id: str, key: str):
-    runs = tracking.find_runs(
-        client, experiment_id, f"tags.config_hash = '{key}' and tags.`vitbench.kind` = 'cell'"
-    )
-    finished = [r for r in runs if r.info.status == "FINISHED"]
-    resumable = [r for r in runs if r.info.status in ("RUNNING", "KILLED")]
-    return (finished[0] if finished else None), (resumable[0] if resumable else None)
-
-
 def run_cell(
     client: MlflowClient,
     experiment_id: str,
@@ -64,30 +56,30 @@ def run_cell(
 ) -> CellOutcome:
     """Train one cell into its child run; never raises except on interruption.
 
-    `takeover=False` (a queue worker that knows another live worker holds this cell) leaves a
-    RUNNING run alone; the default takes a stale RUNNING/KILLED run over, as a rerun does.
-    A cell of another Keras backend than this process's trains in a child process.
+    Whether it is skipped, resumed or started is `decision.decide` (shared with the dry run);
+    `takeover=False` leaves a RUNNING run to the live worker that holds it. A cell of another
+    Keras backend than this process's trains in a child process (which decides the same way).
     """
     if cell.config.train.backend != keras.backend.backend():
         found = run_in_child(cell, experiment_id, parent_run_id, progress, takeover)
         return CellOutcome(
             cell, found["status"], found["run_id"], found["metrics"], found["reason"]
         )
-    finished, resumable = _existing_cell_run(client, experiment_id, cell.key)
-    if finished is not None:
-        return CellOutcome(cell, "SKIPPED", finished.info.run_id, dict(finished.data.metrics))
-    if not takeover and resumable is not None and resumable.info.status == "RUNNING":
-        return CellOutcome(
-            cell, "SKIPPED", resumable.info.run_id, reason="running on another worker"
-        )
+    decision = decide(client, experiment_id, cell, takeover=takeover)
+    if decision.action == SKIP:
+        return CellOutcome(cell, "SKIPPED", decision.run_id, dict(decision.run.data.metrics))
+    if decision.action == ELSEWHERE:
+        return CellOutcome(cell, "SKIPPED", decision.run_id, reason="running on another worker")
     checkpoint_dir = checkpoint_root() / cell.key
-    if resumable is not None and checkpoint.load_meta(checkpoint_dir) is not None:
-        run_id = resumable.info.run_id
+    if decision.action == RESUME:
+        run_id = decision.run_id
         client.update_run(run_id, status="RUNNING")
     else:
-        if resumable is not None:  # no local state to resume from: close it, start afresh
-            client.set_tag(resumable.info.run_id, "failure_reason", "worker lost; no checkpoint")
-            client.set_terminated(resumable.info.run_id, "FAILED")
+        if decision.stale is not None:  # no local state to resume from: close it, start afresh
+            client.set_tag(
+                decision.stale.info.run_id, "failure_reason", "worker lost; no checkpoint"
+            )
+            client.set_terminated(decision.stale.info.run_id, "FAILED")
         checkpoint.clear(checkpoint_dir)
         name = f"{cell.config.model.name}-s{cell.config.seed}-{cell.config.preset}"
         run_id = tracking.create_run(

@@ -104,7 +104,12 @@ def open_queue(url: str, cells: Sequence[Cell]) -> tuple[optuna.Study, bool]:
         try:
             storage = _queue_storage(url)
             try:
-                return optuna.create_study(study_name=name, storage=storage, sampler=sampler), True
+                study = optuna.create_study(study_name=name, storage=storage, sampler=sampler)
+                study.set_user_attr("vitbench.kind", "cell_queue")  # hidden by the dashboard
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ExperimentalWarning)
+                    study.set_metric_names(["cell_done"])  # 1 = FINISHED or SKIPPED
+                return study, True
             except DuplicatedStudyError:
                 return optuna.load_study(study_name=name, storage=storage, sampler=sampler), False
         except Exception as exc:  # table-creation race on an empty database

@@ -7,6 +7,7 @@ cell's record survives an outage. Child runs are linked to their parent explicit
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -43,7 +44,10 @@ from benchmark.tracking.server import (
     is_remote,
     preflight,
     resolve_tracking_uri,
+    tracking_uri_of,
 )
+from benchmark.tracking.store import follow_moved_store
+from benchmark.tracking.ui_view import prepare_runs_view
 
 PACKAGES = (
     "keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "mlflow", "optuna", "numpy",
@@ -85,18 +89,24 @@ def hardware() -> str:
 
 
 def get_experiment_id(client: MlflowClient, name: str, tracking_uri: str) -> str:
+    """The experiment's id, created (or restored) if needed, tagged so that the MLflow UI URL
+    vitbench prints opens its runs (`ui_view`)."""
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         if experiment.lifecycle_stage == "deleted":
             client.restore_experiment(experiment.experiment_id)
-        return experiment.experiment_id
-    location = None
-    if not is_remote(tracking_uri):
-        location = (paths.local_artifact_root() / name).as_uri()
-    try:
-        return client.create_experiment(name, artifact_location=location)
-    except mlflow.exceptions.MlflowException:  # created concurrently by another process
-        return client.get_experiment_by_name(name).experiment_id
+        experiment_id = experiment.experiment_id
+    else:
+        location = None
+        if not is_remote(tracking_uri):
+            location = (paths.local_artifact_root() / name).as_uri()
+        try:
+            experiment_id = client.create_experiment(name, artifact_location=location)
+        except mlflow.exceptions.MlflowException:  # created concurrently by another process
+            experiment_id = client.get_experiment_by_name(name).experiment_id
+    with contextlib.suppress(mlflow.exceptions.MlflowException):  # e.g. a READ-only user
+        prepare_runs_view(client, experiment_id)
+    return experiment_id
 
 
 class RunWriter:
@@ -237,10 +247,41 @@ def connect(flag: str | None, experiment: str) -> Connection:
     uri = resolve_tracking_uri(flag)
     configure_client_retries()
     preflight(uri)
+    follow_moved_store(uri)  # a copied .vitbench/ writes its own artifacts, not the original's
     init_local_store(uri)
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
     return Connection(client, uri, get_experiment_id(client, experiment, uri))
+
+
+@dataclass(frozen=True)
+class ReadOnlyView:
+    """What a dry run may see: a client and experiment id, or None where nothing exists yet."""
+
+    uri: str
+    client: MlflowClient | None
+    experiment_id: str | None
+
+    @property
+    def store_exists(self) -> bool:
+        return self.client is not None
+
+
+def open_read_only(flag: str | None, experiment: str) -> ReadOnlyView:
+    """The tracking store for reading only: never creates the local store or the experiment.
+
+    MLflow's SQLite store only reads when the database already exists (checked byte for byte by
+    the dry-run test); a missing local store means nothing is tracked yet."""
+    uri = tracking_uri_of(flag)
+    if uri.startswith("sqlite:///"):
+        if not Path(uri[len("sqlite:///") :].split("?")[0]).is_file():
+            return ReadOnlyView(uri, None, None)
+    else:
+        configure_client_retries()
+        preflight(uri)
+    client = MlflowClient(uri)
+    found = client.get_experiment_by_name(experiment)  # a deleted one is restored by a real run
+    return ReadOnlyView(uri, client, found.experiment_id if found is not None else None)
 
 
 def find_or_create_parent(

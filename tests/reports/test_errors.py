@@ -77,8 +77,8 @@ def test_cli_exits_non_zero_with_a_message(store, tmp_path, args, message):
     args = [store.broken_id if a == "BROKEN" else a for a in args]
     out = tmp_path / "o"
     result = CliRunner().invoke(command, [*args, "--tracking-uri", store.uri, "--out", str(out)])
-    assert result.exit_code == 1
-    assert message in result.output and "Error" in result.output
+    assert result.exit_code == 2  # a user error, like every other (`error: ...`, exit 2)
+    assert message in result.output and "error: " in result.output
     assert not out.exists()
 
 

@@ -48,10 +48,15 @@ def _free_port() -> int:
 
 
 def test_dashboard_serves_the_storage_on_localhost(tmp_path) -> None:
-    import optuna
+    """Studies are listed with their objective named; matrix cell queues are not listed."""
+    from benchmark.matrix.plan import plan_cells
+    from benchmark.matrix.work_queue import open_queue
+    from studies.runner import StudySettings, open_study
 
     storage = f"sqlite:///{tmp_path / 'optuna.db'}"
-    optuna.create_study(study_name="shown", storage=storage)
+    settings = StudySettings("shown", storage, ("maximize",), metric_names=("best_val_accuracy",))
+    open_study(settings, storage)
+    queue, _ = open_queue(storage, plan_cells(["smoke"], ["vit"], [0]))
     port = _free_port()
     cmd = [
         sys.executable,
@@ -73,8 +78,13 @@ def test_dashboard_serves_the_storage_on_localhost(tmp_path) -> None:
             except requests.ConnectionError:
                 time.sleep(0.2)
         assert answer is not None and answer.status_code == 200, server.poll()
-        assert "shown" in answer.text
+        listed = {study["study_name"]: study for study in answer.json()["study_summaries"]}
+        assert list(listed) == ["shown"], listed  # queue.study_name (matrix-<hash>) is hidden
+        detail = requests.get(f"http://127.0.0.1:{port}/api/studies/{listed['shown']['study_id']}",
+                              timeout=10).json()  # fmt: skip
+        assert detail["objective_names"] == ["best_val_accuracy"]
     finally:
         server.terminate()
         out, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}" in out
+    assert "1 matrix cell queue(s) (matrix-<hash>) hidden" in out and queue.study_name

@@ -6,6 +6,8 @@ pruning, reuses the parent run, and exports the best trial as a preset that reso
 
 from __future__ import annotations
 
+import re
+
 import optuna
 import pytest
 from optuna.trial import TrialState
@@ -15,8 +17,12 @@ from tests.support.cli import local_client
 from tests.support.studies import TINY_STUDY, local_storage, run_study, runs_of
 
 
+def _study(cwd, name: str):
+    return optuna.load_study(study_name=name, storage=local_storage(cwd))
+
+
 def _trials(cwd, name: str) -> list:
-    return optuna.load_study(study_name=name, storage=local_storage(cwd)).get_trials()
+    return _study(cwd, name).get_trials()
 
 
 def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
@@ -73,7 +79,13 @@ def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
     }
 
     best = trials[4]
-    assert f"best trial {best.number}" in done.stdout
+    assert f"best trial {best.number}: best_val_accuracy={best.value:.4f}" in done.stdout
+    assert re.search(rf"trial 4: COMPLETE best_val_accuracy={best.value:.4f} ", done.stdout)
+    assert not re.search(r"\d\.\d{7,}", done.stdout), done.stdout  # values rounded for people
+    assert "complete 1  pruned 4  failed 0" in done.stdout  # the running tally after each trial
+    assert f"vitbench runs --study {name}" in done.stdout  # where to look next
+    assert f"vitbench report --study {name}" in done.stdout
+    assert _study(tmp_path, name).metric_names == ["best_val_accuracy"]  # named in the dashboard
     preset = load_preset_in(tmp_path, "tuned")
     exported = resolve_config(preset, None, 0)
     trial_params = children[best.number].data.params

@@ -150,3 +150,56 @@ def test_valid_credentials_pass_the_preflight(auth_mlflow_server, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD")
     with pytest.raises(TrackingUnavailableError, match=r"authentication failed \(401\); no cred"):
         preflight(url)
+
+
+USAGE_ERRORS = [
+    (["run", "--no-such-flag"], "error: No such option '--no-such-flag'"),
+    (["runs", "--format", "xml"], "error: Invalid value for '--format'"),
+    (["report", "--run", "x", "--study", "y"], "error: --run names one parent"),
+    (["nosuchcommand"], "error: No such command 'nosuchcommand'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS]
+)
+def test_click_usage_errors_follow_the_one_convention(
+    args, expected, tmp_path, monkeypatch, capsys
+):
+    """click's own errors (unknown option, bad choice, UsageError in a command) print
+    `error: ...` and exit 2 like every project error; never click's `Error:`."""
+    from benchmark.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    stderr = capsys.readouterr().err
+    assert exit_info.value.code == 2, stderr
+    assert stderr.startswith(expected), stderr
+    assert "Error:" not in stderr and "Traceback" not in stderr
+
+
+def test_a_crash_exits_1_with_one_line_and_the_traceback_behind_debug(monkeypatch, capsys):
+    """An unexpected exception is not a user error: exit 1, `internal error: ...`, and the
+    traceback only with `vitbench --debug`."""
+    import click
+
+    from benchmark.cli.main import cli, main
+
+    @click.command(name="crash-for-test")
+    def crash() -> None:
+        raise RuntimeError("boom in a helper")
+
+    cli.add_command(crash)
+    monkeypatch.delenv("VITBENCH_DEBUG", raising=False)
+    try:
+        for argv, traceback_shown in ((["crash-for-test"], False),
+                                      (["--debug", "crash-for-test"], True)):  # fmt: skip
+            with pytest.raises(SystemExit) as exit_info:
+                main(argv)
+            stderr = capsys.readouterr().err
+            assert exit_info.value.code == 1
+            assert "internal error: RuntimeError: boom in a helper" in stderr
+            assert ("Traceback" in stderr) is traceback_shown, stderr
+    finally:
+        cli.commands.pop("crash-for-test")

@@ -1,0 +1,83 @@
+"""What happens to a cell when a matrix runs: skip, resume or start it. One rule for the real run
+(`cells.run_cell`) and for `vitbench run --dry-run`, which only reads the store.
+
+- a FINISHED run with the cell's config hash in the experiment -> skip (idempotent rerun);
+- a RUNNING or KILLED run with a checkpoint on disk -> resume it, in the same run;
+- a RUNNING or KILLED run without a checkpoint -> close it as FAILED, start a fresh run;
+- a RUNNING run while another live queue worker holds the cell -> leave it to that worker;
+- nothing -> start.
+
+Importing this module pulls in MLflow, never TensorFlow: a dry run stays quick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
+
+from benchmark.matrix.plan import Cell
+from benchmark.paths import checkpoint_root
+from benchmark.tracking import runs as tracking
+from benchmark.training import checkpoint
+
+SKIP, RESUME, START, ELSEWHERE = "skip", "resume", "start", "elsewhere"
+
+
+@dataclass(frozen=True)
+class CellDecision:
+    cell: Cell
+    action: str  # SKIP | RESUME | START | ELSEWHERE
+    run: Run | None = None  # the run skipped, resumed or left to another worker
+    stale: Run | None = None  # a RUNNING/KILLED run without checkpoint, closed before START
+    resume_epoch: int = 0
+
+    @property
+    def run_id(self) -> str | None:
+        return self.run.info.run_id if self.run is not None else None
+
+    def describe(self) -> str:
+        if self.action == SKIP:
+            return f"skip: FINISHED as run {self.run_id}"
+        if self.action == RESUME:
+            return (f"resume run {self.run_id} ({self.run.info.status}) after epoch "
+                    f"{self.resume_epoch}")  # fmt: skip
+        if self.action == ELSEWHERE:
+            return f"leave run {self.run_id}: RUNNING on another worker"
+        if self.stale is not None:
+            return (f"start (run {self.stale.info.run_id} was {self.stale.info.status} with no "
+                    "checkpoint: it would be closed as FAILED)")  # fmt: skip
+        return "start"
+
+
+def cell_runs(client: MlflowClient, experiment_id: str, key: str) -> tuple[Run | None, Run | None]:
+    """(a FINISHED run, a resumable RUNNING/KILLED run) of the cell with config hash `key`."""
+    runs = tracking.find_runs(
+        client, experiment_id, f"tags.config_hash = '{key}' and tags.`vitbench.kind` = 'cell'"
+    )
+    finished = [r for r in runs if r.info.status == "FINISHED"]
+    resumable = [r for r in runs if r.info.status in ("RUNNING", "KILLED")]
+    return (finished[0] if finished else None), (resumable[0] if resumable else None)
+
+
+def decide(
+    client: MlflowClient | None, experiment_id: str | None, cell: Cell, takeover: bool = True
+) -> CellDecision:
+    """The action for `cell`; no client or experiment (nothing tracked yet) means START.
+
+    `takeover=False` (a queue worker that knows another live worker holds this cell) leaves a
+    RUNNING run alone; the default takes a stale RUNNING/KILLED run over, as a rerun does."""
+    if client is None or experiment_id is None:
+        return CellDecision(cell, START)
+    finished, resumable = cell_runs(client, experiment_id, cell.key)
+    if finished is not None:
+        return CellDecision(cell, SKIP, finished)
+    if resumable is None:
+        return CellDecision(cell, START)
+    if not takeover and resumable.info.status == "RUNNING":
+        return CellDecision(cell, ELSEWHERE, resumable)
+    state = checkpoint.load_meta(checkpoint_root() / cell.key)
+    if state is not None:
+        return CellDecision(cell, RESUME, resumable, resume_epoch=state.epochs_done)
+    return CellDecision(cell, START, stale=resumable)
