@@ -53,6 +53,9 @@ class EpochObserver(keras.callbacks.Callback):
             self.first_step = time.perf_counter()
 
     def on_test_begin(self, logs=None):
+        # JAX dispatches steps asynchronously: wait for the last one (its outputs, the optimizer
+        # step counter included, become ready together) before stamping the end of training.
+        keras.ops.convert_to_numpy(self.model.optimizer.iterations)
         self.train_end = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
