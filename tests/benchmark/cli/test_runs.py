@@ -84,10 +84,10 @@ def _cell_key(model: str, seed: int) -> str:
     from benchmark.matrix.plan import plan_cells
 
     settings = tuple(TINY[i + 1] for i, arg in enumerate(TINY) if arg == "--set")
-    presets, models, seeds, datasets, overrides, _ = resolve_matrix(
+    presets, models, seeds, datasets, overrides, _, backends = resolve_matrix(
         None, model, str(seed), "smoke", None, 1, settings
     )
-    (cell,) = plan_cells(presets, models, seeds, datasets, overrides)
+    (cell,) = plan_cells(presets, models, seeds, datasets, overrides, backends)
     return cell.key
 
 

@@ -88,7 +88,10 @@ def test_ui_opens_the_runs_and_sigterm_stops_every_child(tiny_matrix, tmp_path):
         left = [c.pid for c in children if _alive(c.pid)]
         assert not left, f"still running after SIGTERM: {left}"
         assert code == 0, "".join(lines)
-        with socket.socket() as sock:  # and the port is free again
+        with socket.socket() as sock:  # and nothing listens on the port any more
+            # SO_REUSEADDR: our own finished HTTP connections may linger in TIME_WAIT on this
+            # port; a live listener would still make the bind fail
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", port))
     finally:  # a failing test must not leave a server behind (the server has its own group)
         stop_process_group(process)
