@@ -28,7 +28,7 @@ import numpy as np
 from keras import layers
 from mlflow.tracking import MlflowClient
 
-from benchmark.config import RunConfig, input_size
+from benchmark.config import RunConfig, input_size, with_changes
 from benchmark.data.augment import Normalizer
 from benchmark.data.batches import one_hot, steps_per_epoch
 from benchmark.data.dataset import ImageDataset
@@ -115,7 +115,7 @@ def stream(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
 def xla(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     """The harness with XLA; op determinism is switched back on by the next variant's setup."""
     train = {"jit_compile": "true", "op_determinism": False}
-    return harness(config.replace(train=train), data)
+    return harness(with_changes(config, train=train), data)
 
 
 def _fit(model, config: RunConfig, images: int, **feed: Any) -> dict[str, float]:
