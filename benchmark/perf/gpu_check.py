@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         matrix = ["--epochs", "3"]
     modes = {"default": ["--no-xla"], "xla": ["--xla"],
              "bf16": ["--no-xla", "--precision", "mixed_bfloat16"]}  # fmt: skip
+    if args.quick:  # torch.compile alone takes minutes on a CPU: the rehearsal skips XLA mode
+        modes.pop("xla")
     vitbench = [sys.executable, "-m", "benchmark"]
     figures: dict = {}
     peak = peak_flops(machine.get("gpus", []))
