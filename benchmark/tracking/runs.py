@@ -8,6 +8,7 @@ cell's record survives an outage. Child runs are linked to their parent explicit
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import json
 import os
@@ -61,6 +62,12 @@ def now_ms() -> int:
 
 
 def package_versions() -> dict[str, str]:
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
+    """Read once per process: installed versions do not change while it runs."""
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -70,7 +77,9 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+@functools.cache
 def git_commit() -> str:
+    """Asked once per process (every run creation, tag set and artifact needs it)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
