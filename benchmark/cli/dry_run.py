@@ -16,7 +16,9 @@ from benchmark.cli.formats import print_table
 from benchmark.tracking.server import redact
 
 
-def show_matrix_plan(cells: Sequence, tracking_uri: str | None, experiment: str) -> None:
+def show_matrix_plan(
+    cells: Sequence, tracking_uri: str | None, experiment: str, checkpoint_uri: str | None = None
+) -> None:
     from benchmark.matrix.decision import decide
     from benchmark.matrix.plan import matrix_hash
     from benchmark.tracking.runs import open_read_only
@@ -33,7 +35,10 @@ def show_matrix_plan(cells: Sequence, tracking_uri: str | None, experiment: str)
     moved = plan_relocation(view.uri)
     if moved is not None:
         click.echo(f"note: {moved.describe(done=False)} (first thing a real run does)")
-    decisions = [decide(view.client, view.experiment_id, cell) for cell in cells]
+    decisions = [
+        decide(view.client, view.experiment_id, cell, checkpoint_uri=checkpoint_uri)
+        for cell in cells
+    ]
     rows = [
         {
             "n": str(i + 1),

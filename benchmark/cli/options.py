@@ -1,8 +1,6 @@
-"""Helpers shared by subcommands: comma lists, integer lists, SIGTERM handling, user errors."""
+"""Helpers shared by subcommands: comma lists, integer lists, user errors."""
 
 from __future__ import annotations
-
-import signal
 
 import click
 
@@ -33,12 +31,3 @@ def int_list(value: str | None, option: str) -> list[int] | None:
         return [int(v) for v in items]
     except ValueError:
         raise ConfigError(f"{option}: expected comma-separated integers, got {value!r}") from None
-
-
-def sigterm_as_interrupt() -> None:
-    """SIGTERM gets the same clean stop as Ctrl-C: the run is marked KILLED, checkpoint kept."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)

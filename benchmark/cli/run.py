@@ -9,7 +9,7 @@ import click
 
 from benchmark import paths
 from benchmark.cli.hints import matrix_hints
-from benchmark.cli.options import comma_list, int_list, sigterm_as_interrupt
+from benchmark.cli.options import comma_list, int_list
 from benchmark.cli.progress import MatrixProgress, say
 from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv, without_flags
 from benchmark.config import (
@@ -22,6 +22,7 @@ from benchmark.config import (
 )
 from benchmark.errors import ConfigError
 from benchmark.matrix.plan import Cell, plan_cells
+from benchmark.training import preemption
 from benchmark.training.backends import check_installed, select
 
 
@@ -92,6 +93,11 @@ def use_backend_of(cells) -> None:
     ".vitbench/; use PostgreSQL for several workers or machines).",
 )
 @click.option(
+    "--checkpoint-uri",
+    help="Shared folder (or artifact store URI) for the cells' per-epoch checkpoints "
+    "[default: each cell's MLflow run artifacts]; any worker resumes a lost cell from it.",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Show the planned cells, their config hashes and whether each would be skipped, "
@@ -111,6 +117,7 @@ def command(
     experiment_name,
     workers,
     storage,
+    checkpoint_uri,
     dry_run,
     quiet,
 ) -> None:
@@ -135,7 +142,7 @@ def command(
     if dry_run:
         from benchmark.cli.dry_run import show_matrix_plan
 
-        show_matrix_plan(cells, tracking_uri, name)
+        show_matrix_plan(cells, tracking_uri, name, checkpoint_uri)
         return
     from benchmark.matrix.work_queue import run_queue
     from benchmark.tracking.runs import connect
@@ -143,7 +150,7 @@ def command(
     connection = connect(tracking_uri, name)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     say(f"tracking: {connection.uri}  experiment: {name}  cells: {len(cells)}", quiet)
-    sigterm_as_interrupt()
+    preemption.install()  # SIGTERM / SIGUSR1 / Ctrl-C: checkpoint, hand the cell back, exit 0
     run_name = f"matrix-{'+'.join(presets)}-{stamp}"
     # Even a single process takes its cells from the queue, so concurrent runs never collide.
     if storage is None:
@@ -160,18 +167,27 @@ def command(
     extra = LocalWorkers([argv] * ((workers or 1) - 1), echo=click.echo)
     interactive = sys.stdout.isatty() and not extra.processes
     progress = MatrixProgress(len(cells), interactive=interactive, quiet=quiet)
-    with extra, progress:
-        result = run_queue(
-            cells,
-            connection.client,
-            connection.experiment_id,
-            run_name,
-            storage,
-            on_cell_start=progress.cell_started,
-            on_cell_end=progress.cell_ended,
-            tracking_uri=connection.uri,
-            say=click.echo,
+    try:
+        with extra, progress:
+            result = run_queue(
+                cells,
+                connection.client,
+                connection.experiment_id,
+                run_name,
+                storage,
+                on_cell_start=progress.cell_started,
+                on_cell_end=progress.cell_ended,
+                tracking_uri=connection.uri,
+                say=click.echo,
+                checkpoint_uri=checkpoint_uri,
+            )
+    except preemption.Preempted as stop:
+        click.echo(
+            f"stopped ({stop.signal_name}): the cell in progress went back to the queue and "
+            "resumes from its last checkpoint on any worker (or rerun this command).",
+            err=True,
         )
+        sys.exit(0)
     lost = sum(1 for code in extra.wait() if code != 0)
     progress.summary(result)
     if not quiet and not is_worker():

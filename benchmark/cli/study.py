@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from benchmark.cli.hints import study_hints
-from benchmark.cli.options import sigterm_as_interrupt
 from benchmark.cli.progress import StudyProgress, say
 from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv
 from benchmark.config import BACKENDS, MODELS, overrides_from
 from benchmark.errors import ConfigError
+from benchmark.training import preemption
 from benchmark.training.backends import select
 
 
@@ -161,7 +161,7 @@ def _optimize(request, study, client, experiment_id: str, parent: str, quiet: bo
         multi_objective=request.multi, cost=request.cost, n_trials=request.settings.n_trials,
         quiet=quiet,
     )  # fmt: skip
-    sigterm_as_interrupt()
+    preemption.install()  # SIGTERM / SIGUSR1 / Ctrl-C: the trial is marked KILLED
     interactive = sys.stdout.isatty() and not is_worker()
     try:
         with StudyProgress(study, request.settings.n_trials, interactive, quiet) as progress:

@@ -7,7 +7,6 @@ cell's per-epoch progress and its outcome as JSON lines the parent reads.
 from __future__ import annotations
 
 import json
-import signal
 import sys
 
 import mlflow
@@ -17,15 +16,12 @@ from benchmark.config import from_dict
 from benchmark.matrix.cells import run_cell
 from benchmark.matrix.other_backend import EPOCH_PREFIX, OUTCOME_PREFIX
 from benchmark.matrix.plan import Cell
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+from benchmark.training import preemption
 
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM marks the run KILLED, as in the parent
+    preemption.install()  # SIGTERM stops at a step boundary and marks the run KILLED
     mlflow.set_tracking_uri(spec["tracking_uri"])
     client = MlflowClient(spec["tracking_uri"])
     cell = Cell(from_dict(spec["config"]))
@@ -35,7 +31,13 @@ def main(argv: list[str]) -> int:
 
     try:
         outcome = run_cell(
-            client, spec["experiment_id"], spec["parent_run_id"], cell, progress, spec["takeover"]
+            client,
+            spec["experiment_id"],
+            spec["parent_run_id"],
+            cell,
+            progress,
+            spec["takeover"],
+            spec.get("checkpoint_uri"),
         )
     except KeyboardInterrupt:
         return 130

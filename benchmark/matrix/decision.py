@@ -2,8 +2,10 @@
 (`cells.run_cell`) and for `vitbench run --dry-run`, which only reads the store.
 
 - a FINISHED run with the cell's config hash in the experiment -> skip (idempotent rerun);
-- a RUNNING or KILLED run with a checkpoint on disk -> resume it, in the same run;
-- a RUNNING or KILLED run without a checkpoint -> close it as FAILED, start a fresh run;
+- a RUNNING or KILLED run with a checkpoint here or in the shared store (its MLflow artifacts or
+  `--checkpoint-uri`) -> resume it in the same run, from the newer of the two;
+- a RUNNING or KILLED run with no checkpoint and no logged epoch -> restart it in the same run;
+- a RUNNING or KILLED run with logged epochs but no checkpoint -> close it as FAILED, start anew;
 - a RUNNING run while another live queue worker holds the cell -> leave it to that worker;
 - nothing -> start.
 
@@ -20,9 +22,11 @@ from mlflow.tracking import MlflowClient
 from benchmark.matrix.plan import Cell
 from benchmark.paths import checkpoint_root
 from benchmark.tracking import runs as tracking
+from benchmark.tracking.shared_checkpoints import SharedCheckpoints
 from benchmark.training import checkpoint
 
 SKIP, RESUME, START, ELSEWHERE = "skip", "resume", "start", "elsewhere"
+LOCAL, SHARED = "local", "shared"  # where a resumed cell's checkpoint comes from
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class CellDecision:
     run: Run | None = None  # the run skipped, resumed or left to another worker
     stale: Run | None = None  # a RUNNING/KILLED run without checkpoint, closed before START
     resume_epoch: int = 0
+    source: str | None = None  # LOCAL | SHARED | None (restart in the same run)
 
     @property
     def run_id(self) -> str | None:
@@ -40,9 +45,11 @@ class CellDecision:
     def describe(self) -> str:
         if self.action == SKIP:
             return f"skip: FINISHED as run {self.run_id}"
+        if self.action == RESUME and self.source is None:
+            return f"restart run {self.run_id} ({self.run.info.status}): no epoch logged yet"
         if self.action == RESUME:
             return (f"resume run {self.run_id} ({self.run.info.status}) after epoch "
-                    f"{self.resume_epoch}")  # fmt: skip
+                    f"{self.resume_epoch} from the {self.source} checkpoint")  # fmt: skip
         if self.action == ELSEWHERE:
             return f"leave run {self.run_id}: RUNNING on another worker"
         if self.stale is not None:
@@ -62,7 +69,11 @@ def cell_runs(client: MlflowClient, experiment_id: str, key: str) -> tuple[Run |
 
 
 def decide(
-    client: MlflowClient | None, experiment_id: str | None, cell: Cell, takeover: bool = True
+    client: MlflowClient | None,
+    experiment_id: str | None,
+    cell: Cell,
+    takeover: bool = True,
+    checkpoint_uri: str | None = None,
 ) -> CellDecision:
     """The action for `cell`; no client or experiment (nothing tracked yet) means START.
 
@@ -77,7 +88,19 @@ def decide(
         return CellDecision(cell, START)
     if not takeover and resumable.info.status == "RUNNING":
         return CellDecision(cell, ELSEWHERE, resumable)
-    state = checkpoint.load_meta(checkpoint_root() / cell.key)
-    if state is not None:
-        return CellDecision(cell, RESUME, resumable, resume_epoch=state.epochs_done)
+    local = checkpoint.load_meta(checkpoint_root() / cell.key)
+    local_epoch = local.epochs_done if local is not None and local.config_hash == cell.key else 0
+    shared = SharedCheckpoints.for_run(client, resumable.info.run_id, checkpoint_uri).epochs()
+    shared_epoch = shared[0] if shared else 0
+    if shared_epoch > local_epoch:
+        return CellDecision(cell, RESUME, resumable, resume_epoch=shared_epoch, source=SHARED)
+    if local_epoch:
+        return CellDecision(cell, RESUME, resumable, resume_epoch=local_epoch, source=LOCAL)
+    if not logged_epochs(client, resumable.info.run_id):
+        return CellDecision(cell, RESUME, resumable)  # nothing to lose: same run, from epoch 0
     return CellDecision(cell, START, stale=resumable)
+
+
+def logged_epochs(client: MlflowClient, run_id: str) -> list[int]:
+    """Epochs whose metrics reached MLflow (`loss` is logged once per epoch, step = epoch)."""
+    return sorted(m.step for m in client.get_metric_history(run_id, "loss"))

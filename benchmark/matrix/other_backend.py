@@ -32,6 +32,7 @@ def run_in_child(
     parent_run_id: str,
     progress: Callable[[int, dict], None] | None,
     takeover: bool,
+    checkpoint_uri: str | None = None,
 ) -> dict[str, Any]:
     """{status, run_id, metrics, reason} of the cell, trained by a child of its backend."""
     train = cell.config.train
@@ -42,6 +43,7 @@ def run_in_child(
         "parent_run_id": parent_run_id,
         "config": to_dict(cell.config),
         "takeover": takeover,
+        "checkpoint_uri": checkpoint_uri,
     }
     env = {
         **os.environ,

@@ -2,7 +2,10 @@
 
 Optuna's RDB storage is the engine, so no lock or queue of our own: one enqueued trial per cell
 (popping a WAITING trial is atomic), a heartbeat per running trial, and a retry callback that
-re-enqueues a dead worker's trial. MLflow stays the record of results: `run_cell` does the work.
+re-enqueues a dead worker's trial. A worker told to stop (SIGTERM, SIGUSR1, Ctrl-C) hands its
+cell back at once: it enqueues the cell again before exiting, so an idle worker resumes it within
+seconds, not after the heartbeat's grace period. MLflow stays the record of results: `run_cell`
+does the work.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from benchmark.tracking.server import redact, wait_for_server
 
 HEARTBEAT_ENV = "VITBENCH_HEARTBEAT_S"
 PARENT_ATTR = "parent_run_id"
+HANDED_BACK = "HANDED_BACK"  # the `outcome` of a trial whose worker gave its cell back
+HANDED_BACK_BY = "handed_back_by"  # user attr of the re-enqueued trial: the trial number
 LIVE = (TrialState.WAITING, TrialState.RUNNING)
 MAX_RETRY = 3
 
@@ -178,6 +183,17 @@ def _wait_for_drain(study: optuna.Study, trial: optuna.Trial) -> None:
         fail_stale_trials(study)
 
 
+def hand_back(study: optuna.Study, trial: optuna.Trial, key: str, say) -> None:
+    """Put the cell back in the queue for another worker. The outcome is marked first, so the
+    worker popping the new trial does not take this still-RUNNING one for a live duplicate."""
+    try:
+        trial.set_user_attr("outcome", HANDED_BACK)
+        study.enqueue_trial({"cell": key}, user_attrs={HANDED_BACK_BY: trial.number})
+        say(f"cell {key[:12]} handed back to the queue")
+    except Exception as exc:  # storage gone too: a rerun or the heartbeat re-queues it
+        say(f"could not hand the cell back ({type(exc).__name__}); a rerun re-queues it")
+
+
 def make_objective(
     cells: Sequence[Cell],
     run_one: Callable[[int, Cell, bool], CellOutcome],
@@ -197,12 +213,23 @@ def make_objective(
         retry = RetryHeartbeatStaleTrialCallback.retried_trial_number(me)
         if retry is not None:
             say(f"{cell.label}: retrying the cell of lost trial {retry}")
+        given_by = me.user_attrs.get(HANDED_BACK_BY)
+        if given_by is not None:
+            say(f"{cell.label}: resuming the cell handed back by trial {given_by}")
         others = [t for t in live_cell_trials(study) if cell_of(t) == key and t.number != me.number]
-        others = [t for t in others if t.state == TrialState.RUNNING]
+        others = [
+            t
+            for t in others
+            if t.state == TrialState.RUNNING and t.user_attrs.get("outcome") != HANDED_BACK
+        ]
         if any(_order(t) < _order(me) for t in others):  # a duplicate enqueue: the first wins
             trial.set_user_attr("outcome", "DUPLICATE")
             return 0.0
-        outcome = run_one(index, cell, not others)
+        try:
+            outcome = run_one(index, cell, not others)
+        except KeyboardInterrupt:
+            hand_back(study, trial, key, say)
+            raise
         trial.set_user_attr("outcome", outcome.status)
         trial.set_user_attr("run_id", outcome.run_id)
         if outcome.reason != "running on another worker":
@@ -210,6 +237,14 @@ def make_objective(
         return 1.0 if outcome.status in ("FINISHED", "SKIPPED") else 0.0
 
     return objective
+
+
+def _other_workers_alive(study: optuna.Study) -> bool:
+    """A RUNNING trial other than a handed-back one: a worker busy with a cell or waiting for
+    the queue to drain (its heartbeat keeps it RUNNING; a dead one's is failed first)."""
+    fail_stale_trials(study)
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return any(t.user_attrs.get("outcome") != HANDED_BACK for t in running)
 
 
 def _elect_parent(
@@ -245,6 +280,7 @@ def run_queue(
     on_cell_end: Callable[[CellOutcome], None] | None = None,
     tracking_uri: str = "",
     say: Callable[[str], None] = print,
+    checkpoint_uri: str | None = None,
 ) -> MatrixResult:
     """One queue worker: run cells until none is waiting or running anywhere."""
     spool.replay_all(client)
@@ -265,7 +301,7 @@ def run_queue(
     def run_one(index: int, cell: Cell, takeover: bool) -> CellOutcome:
         wait_for_server(client, tracking_uri, wait_s)  # a server back from an outage
         progress = on_cell_start(index, cell) if on_cell_start else None
-        outcome = run_cell(client, experiment_id, parent, cell, progress, takeover=takeover)
+        outcome = run_cell(client, experiment_id, parent, cell, progress, takeover, checkpoint_uri)
         if on_cell_end and outcome.reason != "running on another worker":
             on_cell_end(outcome)
         return outcome
@@ -273,7 +309,7 @@ def run_queue(
     try:
         study.optimize(make_objective(cells, run_one, outcomes, say), catch=())
     except KeyboardInterrupt:
-        if not any(t.state == TrialState.RUNNING for t in live_cell_trials(study)):
+        if not _other_workers_alive(study):  # nobody left to take the handed-back cell
             client.set_terminated(parent, "KILLED")
         raise
     if not live_cell_trials(study):  # drained: every worker reaches the same verdict

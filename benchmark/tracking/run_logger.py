@@ -1,13 +1,18 @@
 """One matrix cell (or study trial) as an MLflow child run: the TrainingHooks that log it.
 
 Per cell: the flattened config as params, parameter counts and FLOPs, tags for lineage and
-determinism, one `log_batch` per epoch (step = epoch), final metrics and artifacts.
+determinism, one `log_batch` per epoch (step = epoch), final metrics and artifacts. With shared
+checkpoints, each epoch's checkpoint is published BEFORE its metrics are logged: a logged epoch
+always has a checkpoint another worker can resume from, so a takeover never logs an epoch twice.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,7 +32,8 @@ from benchmark.config import (
     resolved_tokenizer,
 )
 from benchmark.tracking import runs as tracking
-from benchmark.training import checkpoint, determinism
+from benchmark.tracking.shared_checkpoints import SharedCheckpoints
+from benchmark.training import checkpoint, determinism, preemption
 from benchmark.training.loop import StartInfo, TrainResult
 
 
@@ -79,18 +85,32 @@ def model_name(config: RunConfig) -> str:
     return f"{config.model.name}-s{config.seed}-{config.preset}"
 
 
-class RunLogger:
-    """TrainingHooks that write one child run; `progress(epoch, metrics)` is optional."""
+UPLOAD_WAIT_ENV = "VITBENCH_CHECKPOINT_WAIT_S"  # retry a failed upload this long, then go on
 
-    def __init__(self, client: MlflowClient, run_id: str, config: RunConfig, progress=None):
+
+class RunLogger:
+    """TrainingHooks that write one child run; `progress(epoch, metrics)` is optional;
+    `shared` publishes each epoch's checkpoint for other workers."""
+
+    def __init__(
+        self,
+        client: MlflowClient,
+        run_id: str,
+        config: RunConfig,
+        progress=None,
+        shared: SharedCheckpoints | None = None,
+    ):
         self.client = client
         self.run_id = run_id
         self.config = config
         self.writer = tracking.RunWriter(client, run_id)
         self.progress = progress
+        self.shared = shared
+        self.checkpoint_dir: Path | None = None
         self.extra_params: dict[str, Any] = {}
 
     def on_start(self, info: StartInfo) -> None:
+        self.checkpoint_dir = info.checkpoint_dir
         size = input_size(self.config, info.dataset.image_size)
         params = {
             **self.config.flatten(),
@@ -159,9 +179,29 @@ class RunLogger:
                 self.writer.log(metrics=metrics, step=int(row["epoch"]))
 
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        if self.shared is not None and self.checkpoint_dir is not None:
+            metrics = {**metrics, **self._publish(epoch)}
         self.writer.log(metrics=metrics, step=epoch)
         if self.progress is not None:
             self.progress(epoch, metrics)
+
+    def _publish(self, epoch: int) -> dict[str, float]:
+        """Upload this epoch's checkpoint, retrying through a short outage; its cost as metrics.
+        After the wait the epoch goes unpublished (training goes on; the next epoch retries)."""
+        wait_s = float(os.environ.get(UPLOAD_WAIT_ENV, "120"))
+        deadline, pause = time.monotonic() + wait_s, 1.0
+        while True:
+            try:
+                seconds = self.shared.publish(self.checkpoint_dir, epoch)
+                size = checkpoint.path_of(self.checkpoint_dir).stat().st_size
+                return {"checkpoint_upload_s": seconds, "checkpoint_mb": size / 1e6}
+            except Exception as exc:
+                if time.monotonic() >= deadline or preemption.requested():
+                    print(f"warning: epoch {epoch}'s checkpoint not published ({exc})",
+                          file=sys.stderr)  # fmt: skip
+                    return {}
+                time.sleep(pause)
+                pause = min(pause * 2, 10.0)
 
     def finish(self, result: TrainResult, extra_metrics: dict[str, float] | None = None) -> None:
         self.writer.log(metrics={**result.final_metrics(), **(extra_metrics or {})}, step=0)

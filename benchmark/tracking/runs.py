@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,17 @@ def git_commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() if out.returncode == 0 else "unknown"
+
+
+def worker_tags() -> dict[str, str]:
+    """Which worker holds a cell now (updated on takeover); the Slurm array task, if any."""
+    tags = {"vitbench.worker": f"{socket.gethostname()}:{os.getpid()}"}
+    job, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+    if job and task:
+        tags["vitbench.slurm_job"] = f"{job}_{task}"
+    elif os.environ.get("SLURM_JOB_ID"):
+        tags["vitbench.slurm_job"] = os.environ["SLURM_JOB_ID"]
+    return tags
 
 
 def hardware() -> str:

@@ -22,7 +22,7 @@ from benchmark.data.feeds import evaluation_feed, training_feed
 from benchmark.data.loading import load_dataset
 from benchmark.models.classifier import build_classifier
 from benchmark.models.flops import forward_flops
-from benchmark.training import checkpoint, determinism
+from benchmark.training import checkpoint, determinism, preemption
 from benchmark.training.observer import EpochObserver, RunState
 
 
@@ -183,16 +183,17 @@ def train_and_evaluate(
             data, augmenter, batch, config.seed, start_epoch, config.train.epochs
         )
         observer = EpochObserver(state, hooks, len(data.x_train), checkpoint_dir, resumed_rng)
-        fitted = model.fit(
-            stream,
-            epochs=config.train.epochs,
-            initial_epoch=start_epoch,
-            steps_per_epoch=steps,
-            validation_data=val,
-            callbacks=[observer],
-            shuffle=False,  # order comes from the seeded stream
-            verbose=0,
-        )
+        with preemption.cooperative():  # SIGTERM stops at a step boundary, not mid-save
+            fitted = model.fit(
+                stream,
+                epochs=config.train.epochs,
+                initial_epoch=start_epoch,
+                steps_per_epoch=steps,
+                validation_data=val,
+                callbacks=[observer],
+                shuffle=False,  # order comes from the seeded stream
+                verbose=0,
+            )
         keras_history = {k: [float(v) for v in vs] for k, vs in fitted.history.items()}
     else:
         keras_history = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 
 from benchmark.errors import NonFiniteLossError
-from benchmark.training import checkpoint
+from benchmark.training import checkpoint, preemption
 
 
 @dataclass
@@ -46,11 +46,15 @@ class EpochObserver(keras.callbacks.Callback):
         self.first_step = self.train_end = None
 
     def on_train_batch_begin(self, batch, logs=None):
+        preemption.stop_if_requested()  # a step boundary: the last checkpoint is whole
         if self.resumed_rng is not None:
             checkpoint.set_backend_rng(self.resumed_rng)
             self.resumed_rng = None
         if self.first_step is None:  # once per epoch: the feed's iterator is ready
             self.first_step = time.perf_counter()
+
+    def on_test_batch_begin(self, batch, logs=None):
+        preemption.stop_if_requested()  # abandon the validation pass, keep the checkpoint
 
     def on_test_begin(self, logs=None):
         # JAX dispatches steps asynchronously: wait for the last one (its outputs, the optimizer

@@ -77,18 +77,26 @@ def test_sigterm_marks_killed_keeps_checkpoint_and_rerun_finishes(tmp_path):
     process = start_vitbench([*SLOW_CELL, "--experiment", "t"], tmp_path)
     run_id = wait_for_epoch(lambda: local_client(tmp_path), "t", 2, process)
     output = kill(process, signal.SIGTERM)
-    assert process.returncode == 130, output
-    (run,) = cell_runs(local_client(tmp_path), "t")
+    assert process.returncode == 0, output  # preemption is a clean stop: the cell went back
+    assert "went back to the queue" in output, output
+    client = local_client(tmp_path)
+    (run,) = cell_runs(client, "t")
     assert run.info.status == "KILLED"
-    assert "interrupted" in run.data.tags["failure_reason"]
+    assert "preempted (SIGTERM)" in run.data.tags["failure_reason"]
     checkpoints = list((tmp_path / ".vitbench" / "checkpoints").iterdir())
     assert len(checkpoints) == 1 and (checkpoints[0] / "checkpoint.npz").is_file()
+    logged = max(m.step for m in client.get_metric_history(run_id, "loss"))
+    shared = [a.path for a in client.list_artifacts(run_id, "checkpoints")]
+    assert shared == [f"checkpoints/epoch-{logged:05d}.npz"]  # the last logged epoch, pruned
 
     done = run_vitbench([*SLOW_CELL, "--experiment", "t"], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    (run,) = cell_runs(local_client(tmp_path), "t")
+    client = local_client(tmp_path)
+    (run,) = cell_runs(client, "t")
     assert run.info.run_id == run_id and run.info.status == "FINISHED"
+    assert int(run.data.tags["resumed_from_epoch"]) == logged
     assert not (tmp_path / ".vitbench" / "checkpoints" / checkpoints[0].name).exists()
+    assert client.list_artifacts(run_id, "checkpoints") == []  # the ended cell's state is gone
 
 
 def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
