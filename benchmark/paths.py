@@ -65,3 +65,8 @@ def reports_root() -> Path:
 
 def perf_root() -> Path:
     return home() / "perf"
+
+
+def slurm_root() -> Path:
+    """`vitbench slurm` job scripts and task logs (the compute nodes write the logs here)."""
+    return home() / "slurm"

@@ -19,7 +19,7 @@ import click
 
 from benchmark.errors import VitbenchError
 
-COMMAND_MODULES = ("models", "run", "runs", "ui", "report", "study", "dashboard", "perf")
+COMMAND_MODULES = ("models", "run", "runs", "ui", "report", "study", "dashboard", "perf", "slurm")
 USER_ERROR_EXIT = 2
 CRASH_EXIT = 1
 DEBUG = {"on": False}

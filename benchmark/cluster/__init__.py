@@ -1,0 +1,1 @@
+"""Running vitbench workers on a cluster scheduler (Slurm job arrays), without click."""
