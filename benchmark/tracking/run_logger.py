@@ -205,9 +205,9 @@ class RunLogger:
 
     def finish(self, result: TrainResult, extra_metrics: dict[str, float] | None = None) -> None:
         self.writer.log(metrics={**result.final_metrics(), **(extra_metrics or {})}, step=0)
-        folder = Path(tempfile.mkdtemp(prefix="vitbench-artifacts-"))
-        write_artifacts(folder, result)
-        self.writer.artifacts(folder)
+        with tempfile.TemporaryDirectory(prefix="vitbench-artifacts-") as folder:
+            write_artifacts(Path(folder), result)
+            self.writer.artifacts(Path(folder))  # offline: the spool keeps its own copy
         sample = result_sample(result)
         tracking.log_keras_model(
             self.run_id, model_name(result.config), result.model, sample, self.writer

@@ -165,11 +165,17 @@ class RunWriter:
             )
 
     def artifacts(self, local_dir: Path, artifact_path: str | None = None) -> None:
-        if self.offline:  # keep a copy: the caller's temp folder may be gone before replay
-            kept = spool.run_dir(self.run_id) / f"artifacts-{now_ms()}"
-            shutil.copytree(local_dir, kept)
-            local_dir = kept
-        self._do({"op": "artifacts", "path": str(local_dir), "artifact_path": artifact_path})
+        op = {"op": "artifacts", "path": str(local_dir), "artifact_path": artifact_path}
+        if not self.offline:
+            try:
+                spool.apply(self.client, self.run_id, op)
+                return
+            except Exception:
+                self.offline = True
+        # keep a copy: the caller's temp folder is gone before the replay
+        kept = spool.run_dir(self.run_id) / f"artifacts-{now_ms()}"
+        shutil.copytree(local_dir, kept)
+        self._do({**op, "path": str(kept)})
 
     def terminate(self, status: str) -> None:
         self._do({"op": "terminate", "status": status, "ts": now_ms()})

@@ -99,6 +99,11 @@ def test_array_works_the_matrix_once_and_a_cancelled_cell_resumes(
         poll(lambda: not slurm_cluster.queue(job_id), "the array leaving squeue", 900, 2)
         _assert_matrix_done_once(client, experiment)
         _assert_resumed_in_place(client, victim.info.run_id)
+        # The mechanism, not only the outcome: handed back at once, resumed by another task.
+        logs = task_logs(tmp_path)
+        assert "went back to the queue" in logs and "resuming the cell handed back by" in logs
+        taken_by = client.get_run(victim.info.run_id).data.tags["vitbench.slurm_job"]
+        assert taken_by in tasks and taken_by != victim_task
     except BaseException:
         print(f"=== task logs ===\n{task_logs(tmp_path)}")
         print(f"=== slurm ===\n{slurm_cluster.log_tail()}")

@@ -79,7 +79,9 @@ def _holder(client: MlflowClient, experiment: str, workers, epoch: int, timeout:
 def _assert_resumed_like_uninterrupted(
     client: MlflowClient, experiment: str, run_id: str, last_logged: int, uninterrupted: dict
 ) -> None:
-    (run,) = cell_runs(client, experiment)  # no second run, no FAILED duplicate
+    runs = cell_runs(client, experiment)
+    assert len(runs) == 1, [(r.info.status, r.data.tags.get("failure_reason")) for r in runs]
+    (run,) = runs  # no second run, no FAILED duplicate
     assert run.info.run_id == run_id and run.info.status == "FINISHED"
     resumed_from = int(run.data.tags["resumed_from_epoch"])
     assert last_logged <= resumed_from < EPOCHS  # from the checkpoint, not from scratch
