@@ -93,23 +93,36 @@ def _cell_key(model: str, seed: int) -> str:
 
 def test_dry_run_predicts_skip_resume_start_and_writes_nothing(tiny_matrix, tmp_path,
                                                                monkeypatch, capsys):  # fmt: skip
-    """A copied store (so even the artifact-URI rewrite must wait), one cell KILLED with a
-    checkpoint (resume), one RUNNING without (start, closing it), and new cells (start)."""
+    """A copied store (so even the artifact-URI rewrite must wait), one cell KILLED with a local
+    checkpoint (resume), one KILLED with only a shared one in its run artifacts (resume from it),
+    one RUNNING with logged epochs but no checkpoint (start, closing it), and new cells."""
     from benchmark.training.checkpoint import CHECKPOINT_FILE, META_KEY
 
     work = copy_store(tiny_matrix, tmp_path / "copy")
     client = local_client(work)
     experiment_id = client.get_experiment_by_name("vitbench").experiment_id
     planted = {}
-    for model, status in (("vit", "KILLED"), ("eanet", "RUNNING")):
-        key = _cell_key(model, 1)
+    for model, seed, status in (
+        ("vit", 1, "KILLED"),
+        ("eanet", 1, "RUNNING"),
+        ("vit", 2, "KILLED"),
+    ):
+        key = _cell_key(model, seed)
         run = client.create_run(experiment_id, tags={"config_hash": key, "vitbench.kind": "cell"})
+        meta = {"epochs_done": 1, "history": [], "config_hash": key}
         if status == "KILLED":
             client.set_terminated(run.info.run_id, "KILLED")
+        if (model, seed) == ("vit", 1):
             folder = work / ".vitbench" / "checkpoints" / key
             folder.mkdir(parents=True)
-            meta = {"epochs_done": 1, "history": [], "config_hash": key}
             np.savez(folder / CHECKPOINT_FILE, **{META_KEY: np.array(json.dumps(meta))})
+        elif (model, seed) == ("vit", 2):
+            shared = tmp_path / "upload" / "epoch-00003.npz"
+            shared.parent.mkdir(exist_ok=True)
+            np.savez(shared, **{META_KEY: np.array(json.dumps({**meta, "epochs_done": 3}))})
+            client.log_artifact(run.info.run_id, str(shared), "checkpoints")
+        else:
+            client.log_metric(run.info.run_id, "loss", 1.0, step=1)  # an epoch was logged
         planted[key] = run.info.run_id
     before = snapshot(work / ".vitbench")
 
@@ -126,11 +139,14 @@ def test_dry_run_predicts_skip_resume_start_and_writes_nothing(tiny_matrix, tmp_
     for (model, seed), (key, action, detail) in actions.items():
         assert key == _cell_key(model, seed)
         expected = {0: "skip", 1: "resume" if model == "vit" else "start", 2: "start"}[seed]
+        expected = "resume" if (model, seed) == ("vit", 2) else expected
         assert action == expected, (model, seed, out)
         if seed == 0:
             assert detail.split()[-1] in tiny_matrix.cell_run_ids
-        if seed == 1:
+        if key in planted:
             assert planted[key] in detail  # the run it resumes, or the stale run it would close
+        if (model, seed) == ("vit", 2):
+            assert "after epoch 3 from the shared checkpoint" in " ".join(detail.split()), out
     assert "would rewrite the artifact URIs" in out and "nothing was written" in out
 
 
