@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import signal
 
+from mlflow.tracking import MlflowClient
+
 from tests.support.cli import (
     cell_runs,
     kill,
@@ -151,3 +153,35 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
 
     assert history(a) == history(b) and _final(a) == _final(b)
     assert history(a) != history(c)
+
+
+def test_checkpoint_uri_lets_another_machine_resume_from_a_shared_folder(tmp_path):
+    """No server: machine A and machine B share a folder (think NFS) that holds the store, the
+    queue and `--checkpoint-uri`. A is stopped; B, with no local checkpoint, resumes A's run."""
+    shared, machine_a, machine_b = (tmp_path / n for n in ("nfs", "a", "b"))
+    for folder in (shared, machine_a, machine_b):
+        folder.mkdir()
+    store = [
+        "--tracking-uri", f"sqlite:///{shared / 'mlflow.db'}",
+        "--storage", f"sqlite:///{shared / 'optuna.db'}",
+        "--checkpoint-uri", str(shared / "checkpoints"), "--experiment", "nfs",
+    ]  # fmt: skip
+    client = MlflowClient(f"sqlite:///{shared / 'mlflow.db'}")
+    process = start_vitbench([*SLOW_CELL, *store], machine_a)
+    run_id = wait_for_epoch(lambda: client, "nfs", 2, process)
+    output = kill(process, signal.SIGTERM)
+    assert process.returncode == 0, output
+    logged = max(m.step for m in client.get_metric_history(run_id, "loss"))
+    published = sorted(p.name for p in (shared / "checkpoints" / run_id).iterdir())
+    assert published == [f"epoch-{logged:05d}.npz"]
+    assert client.list_artifacts(run_id, "checkpoints") == []  # not in the run: in the folder
+
+    done = run_vitbench([*SLOW_CELL, *store], machine_b)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (run,) = cell_runs(client, "nfs")
+    assert run.info.run_id == run_id and run.info.status == "FINISHED"
+    assert int(run.data.tags["resumed_from_epoch"]) == logged
+    assert not (machine_b / ".vitbench" / "checkpoints").exists() or not any(
+        (machine_b / ".vitbench" / "checkpoints").iterdir()
+    )  # B fetched it, resumed, and cleaned up after the cell finished
+    assert list((shared / "checkpoints" / run_id).iterdir()) == []  # cleared once FINISHED
