@@ -242,8 +242,11 @@ def make_objective(
 def _other_workers_alive(study: optuna.Study) -> bool:
     """A RUNNING trial other than a handed-back one: a worker busy with a cell or waiting for
     the queue to drain (its heartbeat keeps it RUNNING; a dead one's is failed first)."""
-    fail_stale_trials(study)
-    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    try:
+        fail_stale_trials(study)
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    except Exception:  # the queue is unreachable too: leave the parent to the next worker
+        return True
     return any(t.user_attrs.get("outcome") != HANDED_BACK for t in running)
 
 
