@@ -22,7 +22,7 @@ demo: $(STAMP) ## Run the demo matrix (3 models x 2 seeds, offline digits) into 
 	$(BIN)/vitbench run
 
 test: $(STAMP) ## Run the fast test tier (PostgreSQL tests run when 127.0.0.1:5432 answers)
-	$(BIN)/python -m pytest -m "not slow" --durations=15
+	$(BIN)/python -m pytest -m "not slow" --durations=30
 
 test-slow: $(STAMP) ## Run the slower tier (fails when it collects no test)
 	$(BIN)/python -m pytest -m slow --durations=10

@@ -30,6 +30,7 @@ _state: dict[str, object] = {"requested": None, "cooperative": False}
 def _handler(signum, frame) -> None:
     name = signal.Signals(signum).name
     if _state["requested"] is not None or not _state["cooperative"]:
+        _state["requested"] = None
         raise Preempted(name)
     _state["requested"] = name
 
@@ -50,6 +51,7 @@ def stop_if_requested() -> None:
     """Raise `Preempted` when a signal arrived: call it at a step boundary."""
     name = requested()
     if name is not None:
+        _state["requested"] = None  # delivered: a later signal during cleanup stops at once
         raise Preempted(name)
 
 

@@ -147,6 +147,7 @@ def test_matrix_on_sqlite_server(mlflow_server, tmp_path):
     _check_matrix(mlflow_server.url, tmp_path, "matrix-sqlite")
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_matrix_on_postgres_server(postgres_mlflow_server, tmp_path):
     _check_matrix(postgres_mlflow_server.url, tmp_path, "matrix-postgres")

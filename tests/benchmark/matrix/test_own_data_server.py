@@ -39,6 +39,7 @@ def _run(args: list[str], workdir: Path, home: Path):
     return done
 
 
+@pytest.mark.slow
 def test_folder_matrix_lineage_cache_and_identity(mlflow_server, tmp_path, monkeypatch):
     root = tmp_path / "images"
     written = write_class_folders(root, classes=CLASSES, per_class=10, test_per_class=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from tests.support.cli import (
@@ -39,6 +40,7 @@ def _final(run) -> dict[str, float]:
     return {k: run.data.metrics[k] for k in keys}
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_resumes_same_run_with_identical_metrics(tmp_path):
     reference_dir, killed_dir = tmp_path / "reference", tmp_path / "killed"
     reference_dir.mkdir()
@@ -128,6 +130,7 @@ def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
     assert "FAILED" in done.stderr or "FAILED" in done.stdout
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     base = [
         "--preset",
@@ -155,6 +158,7 @@ def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     assert history(a) != history(c)
 
 
+@pytest.mark.slow
 def test_checkpoint_uri_lets_another_machine_resume_from_a_shared_folder(tmp_path):
     """No server: machine A and machine B share a folder (think NFS) that holds the store, the
     queue and `--checkpoint-uri`. A is stopped; B, with no local checkpoint, resumes A's run."""

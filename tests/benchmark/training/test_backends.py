@@ -100,6 +100,7 @@ print(json.dumps({"backend": keras.backend.backend(), "first": digest(first),
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_reruns_are_bitwise_equal_and_resume_is_exact_per_backend(backend, tmp_path):
     require(backend)
@@ -112,6 +113,7 @@ def test_reruns_are_bitwise_equal_and_resume_is_exact_per_backend(backend, tmp_p
     assert out["test"][0] == out["test"][1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_smoke_matrix_trains_and_logs_without_tensorflow(backend, tmp_path):
     require(backend)

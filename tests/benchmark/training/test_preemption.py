@@ -18,6 +18,7 @@ def handlers():
     yield
     for sig, handler in saved.items():
         signal.signal(sig, handler)
+    assert preemption.requested() is None  # a delivered stop leaves nothing behind
 
 
 def _let_the_handler_run() -> None:
