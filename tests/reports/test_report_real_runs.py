@@ -52,6 +52,7 @@ def real_store(tmp_path_factory):
     return cwd, f"sqlite:///{(cwd / '.vitbench' / 'mlflow.db').resolve()}"
 
 
+@pytest.mark.slow
 def test_matrix_report_numbers_match_mlflow(real_store, tmp_path):
     _, uri = real_store
     client = MlflowClient(uri)
@@ -78,6 +79,7 @@ def test_matrix_report_numbers_match_mlflow(real_store, tmp_path):
     assert md.count("n too small (n=2)") == 4  # top-1 and top-5 of both models
 
 
+@pytest.mark.slow
 def test_study_report_from_a_real_study(real_store, tmp_path):
     _, uri = real_store
     report = build_report(

@@ -25,6 +25,7 @@ def _trials(cwd, name: str) -> list:
     return _study(cwd, name).get_trials()
 
 
+@pytest.mark.slow
 def test_pruned_study_then_resume_and_export_best(tmp_path) -> None:
     name = "eanet-tiny"
     done = run_study([*TINY_STUDY, "--trials", "4", "--study-name", name, "--prune-below", "1.1"],

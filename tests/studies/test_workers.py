@@ -15,6 +15,7 @@ from tests.support.cli import local_client
 from tests.support.studies import TINY_STUDY, run_study, runs_of, start_study
 
 
+@pytest.mark.slow
 def test_two_workers_share_the_budget_exactly(tmp_path, postgres_url, mlflow_server) -> None:
     experiment = f"workers-{tmp_path.name}"
     args = [*TINY_STUDY, "--set", "train.epochs=1", "--trials", "4", "--workers", "2",

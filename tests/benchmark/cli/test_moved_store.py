@@ -8,6 +8,8 @@ import json
 import shutil
 import sqlite3
 
+import pytest
+
 from tests.benchmark.cli.conftest import copy_store, snapshot
 from tests.benchmark.cli.test_runs import vitbench
 from tests.support.cli import TINY, cell_runs, local_client, run_vitbench
@@ -23,6 +25,7 @@ def artifact_uris(store) -> list[str]:
     return [uri for (uri,) in rows]
 
 
+@pytest.mark.slow
 def test_a_copied_store_reads_and_writes_its_own_artifacts(
     tiny_matrix, tmp_path, monkeypatch, capsys
 ):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import TINY, run_vitbench
 
 
+@pytest.mark.slow
 def test_run_then_report_latest_share_vitbench_home(tmp_path: Path) -> None:
     home = tmp_path / "home"
     run_dir, report_dir = tmp_path / "a", tmp_path / "b"

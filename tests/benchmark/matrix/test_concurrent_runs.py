@@ -3,6 +3,8 @@ through the queue, none runs twice, and neither crashes on a locked or half-crea
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.cli import cell_runs, local_client, start_vitbench
 
 ARGS = [
@@ -21,6 +23,7 @@ ARGS = [
 ]
 
 
+@pytest.mark.slow
 def test_two_processes_share_the_cells_without_duplicates(tmp_path):
     first = start_vitbench(ARGS, tmp_path)
     second = start_vitbench(ARGS, tmp_path)

@@ -143,6 +143,7 @@ def _check_logged_model(run) -> None:
     assert accuracy == pytest.approx(run.data.metrics["test_accuracy"], abs=1e-6)
 
 
+@pytest.mark.slow
 def test_matrix_on_sqlite_server(mlflow_server, tmp_path):
     _check_matrix(mlflow_server.url, tmp_path, "matrix-sqlite")
 
@@ -153,6 +154,7 @@ def test_matrix_on_postgres_server(postgres_mlflow_server, tmp_path):
     _check_matrix(postgres_mlflow_server.url, tmp_path, "matrix-postgres")
 
 
+@pytest.mark.slow
 def test_rerun_creates_no_new_child_runs(mlflow_server, tmp_path):
     args = [
         *TINY,

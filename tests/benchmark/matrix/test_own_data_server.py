@@ -121,6 +121,7 @@ def test_folder_matrix_lineage_cache_and_identity(mlflow_server, tmp_path, monke
     assert len(list(entry.parent.glob("*.npz"))) == 2  # a new cache entry for the new content
 
 
+@pytest.mark.slow
 def test_experiment_file_mixes_a_builtin_and_a_flat_folder(mlflow_server, tmp_path):
     root = tmp_path / "flat"
     write_class_folders(root, layout="flat", classes=("b", "a"), per_class=20, size=16)

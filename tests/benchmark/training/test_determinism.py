@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent(
     """
     import hashlib, sys
@@ -58,6 +60,7 @@ def _digest(process: subprocess.Popen) -> str:
     return lines[0].split("=", 1)[1]
 
 
+@pytest.mark.slow
 def test_same_seed_same_bits_different_seed_different_bits(tmp_path):
     processes = [_start(seed, tmp_path) for seed in (0, 0, 1)]
     first, again, other = (_digest(p) for p in processes)
