@@ -76,8 +76,7 @@ def run_cell(
         return CellOutcome(cell, "SKIPPED", decision.run_id, reason="running on another worker")
     checkpoint_dir = checkpoint_root() / cell.key
     if decision.action == RESUME:
-        run_id = decision.run_id
-        shared = SharedCheckpoints.for_run(client, run_id, checkpoint_uri)
+        run_id, shared = decision.run_id, decision.shared
         if decision.source == SHARED:
             shared.fetch(checkpoint_dir, cell.key)  # none complete: the local one, or epoch 0
         elif decision.source is None:
@@ -94,7 +93,9 @@ def run_cell(
         run_id = tracking.create_run(
             client, experiment_id, name, lineage_tags(cell.config, "cell"), parent_run_id
         )
-        shared = SharedCheckpoints.for_run(client, run_id, checkpoint_uri)
+        shared = SharedCheckpoints.for_run(
+            client.get_run(run_id), checkpoint_uri, client.tracking_uri
+        )
     tracker = RunLogger(client, run_id, cell.config, progress, shared=shared)
     tracker.writer.log(tags=tracking.worker_tags())
     try:

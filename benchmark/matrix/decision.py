@@ -37,6 +37,7 @@ class CellDecision:
     stale: Run | None = None  # a RUNNING/KILLED run without checkpoint, closed before START
     resume_epoch: int = 0
     source: str | None = None  # LOCAL | SHARED | None (restart in the same run)
+    shared: SharedCheckpoints | None = None  # the resumed run's shared checkpoints
 
     @property
     def run_id(self) -> str | None:
@@ -90,17 +91,14 @@ def decide(
         return CellDecision(cell, ELSEWHERE, resumable)
     local = checkpoint.load_meta(checkpoint_root() / cell.key)
     local_epoch = local.epochs_done if local is not None and local.config_hash == cell.key else 0
-    shared = SharedCheckpoints.for_run(client, resumable.info.run_id, checkpoint_uri).epochs()
-    shared_epoch = shared[0] if shared else 0
+    shared = SharedCheckpoints.for_run(resumable, checkpoint_uri, client.tracking_uri)
+    epochs = shared.epochs()
+    shared_epoch = epochs[0] if epochs else 0
+    resume = {"run": resumable, "shared": shared}
     if shared_epoch > local_epoch:
-        return CellDecision(cell, RESUME, resumable, resume_epoch=shared_epoch, source=SHARED)
+        return CellDecision(cell, RESUME, resume_epoch=shared_epoch, source=SHARED, **resume)
     if local_epoch:
-        return CellDecision(cell, RESUME, resumable, resume_epoch=local_epoch, source=LOCAL)
-    if not logged_epochs(client, resumable.info.run_id):
-        return CellDecision(cell, RESUME, resumable)  # nothing to lose: same run, from epoch 0
+        return CellDecision(cell, RESUME, resume_epoch=local_epoch, source=LOCAL, **resume)
+    if not tracking.logged_epochs(client, resumable.info.run_id):
+        return CellDecision(cell, RESUME, **resume)  # nothing to lose: same run, from epoch 0
     return CellDecision(cell, START, stale=resumable)
-
-
-def logged_epochs(client: MlflowClient, run_id: str) -> list[int]:
-    """Epochs whose metrics reached MLflow (`loss` is logged once per epoch, step = epoch)."""
-    return sorted(m.step for m in client.get_metric_history(run_id, "loss"))

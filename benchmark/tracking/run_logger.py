@@ -170,7 +170,7 @@ class RunLogger:
         if state is None:
             return
         try:
-            logged = {m.step for m in self.client.get_metric_history(self.run_id, "loss")}
+            logged = tracking.logged_epochs(self.client, self.run_id)
         except Exception:
             return
         for row in state.history:

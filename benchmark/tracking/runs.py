@@ -94,6 +94,11 @@ def git_commit() -> str:
     return out.stdout.strip() if out.returncode == 0 else "unknown"
 
 
+def logged_epochs(client: MlflowClient, run_id: str) -> set[int]:
+    """Epochs whose metrics reached MLflow (`loss` is logged once per epoch, step = epoch)."""
+    return {m.step for m in client.get_metric_history(run_id, "loss")}
+
+
 def worker_tags() -> dict[str, str]:
     """Which worker holds a cell now (updated on takeover); the Slurm array task, if any."""
     tags = {"vitbench.worker": f"{socket.gethostname()}:{os.getpid()}"}

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from mlflow.entities import Run
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
-from mlflow.tracking import MlflowClient
 
 from benchmark.training import checkpoint
 
@@ -50,12 +50,12 @@ class SharedCheckpoints:
 
     @classmethod
     def for_run(
-        cls, client: MlflowClient, run_id: str, checkpoint_uri: str | None = None
+        cls, run: Run, checkpoint_uri: str | None = None, tracking_uri: str | None = None
     ) -> SharedCheckpoints:
+        """The run's `checkpoints/` artifacts, or `<checkpoint_uri>/<run_id>`."""
         if checkpoint_uri:
-            return cls(f"{as_uri(checkpoint_uri)}/{run_id}", client.tracking_uri)
-        artifact_uri = client.get_run(run_id).info.artifact_uri.rstrip("/")
-        return cls(f"{artifact_uri}/{FOLDER}", client.tracking_uri)
+            return cls(f"{as_uri(checkpoint_uri)}/{run.info.run_id}", tracking_uri)
+        return cls(f"{run.info.artifact_uri.rstrip('/')}/{FOLDER}", tracking_uri)
 
     def _repo(self):
         return get_artifact_repository(self.uri, tracking_uri=self.tracking_uri)

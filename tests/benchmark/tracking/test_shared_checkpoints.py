@@ -35,7 +35,7 @@ def shared(request, mlflow_server, tmp_path) -> SharedCheckpoints:
     experiment = client.create_experiment(f"ckpt-{uuid.uuid4().hex[:8]}")
     run_id = client.create_run(experiment).info.run_id
     folder = str(tmp_path / "shared") if request.param == "folder" else None
-    store = SharedCheckpoints.for_run(client, run_id, folder)
+    store = SharedCheckpoints.for_run(client.get_run(run_id), folder, client.tracking_uri)
     if request.param == "run-artifacts":
         assert store.uri.startswith("mlflow-artifacts:") and store.uri.endswith("/checkpoints")
     else:
