@@ -6,14 +6,15 @@ module, so `VITBENCH_HOME=/x vitbench run` and `VITBENCH_HOME=/x vitbench report
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from benchmark import environment
 
 DEFAULT_EXPERIMENT = "vitbench"
 
 
 def home() -> Path:
-    return Path(os.environ.get("VITBENCH_HOME", Path.cwd() / ".vitbench")).resolve()
+    return Path(environment.HOME.get() or Path.cwd() / ".vitbench").resolve()
 
 
 def ensure_home() -> Path:

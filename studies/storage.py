@@ -8,20 +8,17 @@ Studies beat less often than cells (60 s / 180 s by default): a trial is minutes
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from optuna.storages import RDBStorage
 from sqlalchemy.engine import make_url
 
-from benchmark import paths
+from benchmark import environment, paths
 from benchmark.errors import ConfigError, StorageUnavailableError
 from benchmark.matrix.work_queue import heartbeat_storage
 from benchmark.tracking.server import redact
 
-DEFAULT_HEARTBEAT_S = 60
-DEFAULT_GRACE_S = 180
 DEFAULT_MAX_RETRY = 3
 
 __all__ = ["is_sqlite", "open_storage", "read_only_storage", "redact", "storage_url"]
@@ -33,7 +30,7 @@ def is_sqlite(url: str) -> bool:
 
 def storage_url(flag: str | None) -> str:
     """`--storage` > `$VITBENCH_STUDY_STORAGE` > `$VITBENCH_HOME/optuna.db` (created on open)."""
-    return flag or os.environ.get("VITBENCH_STUDY_STORAGE") or paths.default_study_storage()
+    return flag or environment.STUDY_STORAGE.get() or paths.default_study_storage()
 
 
 def read_only_storage(url: str) -> RDBStorage | None:
@@ -56,10 +53,8 @@ def heartbeat_settings(
     heartbeat_interval: int | None = None, grace_period: int | None = None
 ) -> tuple[int, int]:
     """Flags > `$VITBENCH_STUDY_HEARTBEAT_S` / `$VITBENCH_STUDY_GRACE_S` > 60 s / 180 s."""
-    interval = heartbeat_interval or int(
-        os.environ.get("VITBENCH_STUDY_HEARTBEAT_S", DEFAULT_HEARTBEAT_S)
-    )
-    grace = grace_period or int(os.environ.get("VITBENCH_STUDY_GRACE_S", DEFAULT_GRACE_S))
+    interval = heartbeat_interval or environment.STUDY_HEARTBEAT_S.get()
+    grace = grace_period or environment.STUDY_GRACE_S.get()
     if interval <= 0 or grace <= interval:
         raise ConfigError(
             f"heartbeat: need 0 < heartbeat_interval ({interval}) < grace_period ({grace})"

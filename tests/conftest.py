@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import secrets
 from collections.abc import Iterator
 
 import pytest
 
+from benchmark import environment
 from tests.support.mlflow_server import (
     FAST_CLIENT_ENV,
     MlflowServer,
@@ -39,7 +39,7 @@ def fast_mlflow_client_env() -> Iterator[None]:
 def require_service(name: str, reason: str) -> None:
     """Skip a test whose service is missing, or fail it when CI demands every service
     (`VITBENCH_REQUIRE_SERVICES=1`, set by .ci/run): CI must not go green with it unexecuted."""
-    if os.environ.get("VITBENCH_REQUIRE_SERVICES") == "1":
+    if environment.REQUIRE_SERVICES.get():
         pytest.fail(f"{name} is required (VITBENCH_REQUIRE_SERVICES=1) but unavailable: {reason}")
     pytest.skip(reason)
 

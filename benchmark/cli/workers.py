@@ -14,7 +14,9 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-QUIET_ENV = "VITBENCH_WORKER_QUIET_SUMMARY"  # set in children: the parent prints the summary
+from benchmark import environment
+
+QUIET_ENV = environment.WORKER_QUIET_SUMMARY.name  # set in children: the parent prints the summary
 
 
 def vitbench_argv(args: Sequence[str]) -> list[str]:
@@ -36,7 +38,7 @@ def without_flags(args: Sequence[str], flags: Sequence[str]) -> list[str]:
 
 
 def is_worker() -> bool:
-    return os.environ.get(QUIET_ENV) == "1"
+    return bool(environment.WORKER_QUIET_SUMMARY.get())
 
 
 class LocalWorkers:

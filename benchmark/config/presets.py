@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark import paths
+from benchmark import environment, paths
 from benchmark.config.loading import from_dict, load_yaml_file
 from benchmark.config.registry import MODELS
 from benchmark.config.schema import RunConfig, deep_merge
@@ -50,7 +50,7 @@ class Preset:
 
 def user_preset_dirs() -> list[Path]:
     dirs = [paths.presets_dir()]
-    dirs += [Path(p) for p in os.environ.get("VITBENCH_PRESET_PATH", "").split(os.pathsep) if p]
+    dirs += [Path(p) for p in (environment.PRESET_PATH.get() or "").split(os.pathsep) if p]
     return dirs
 
 

@@ -10,7 +10,6 @@ does the work.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from optuna.exceptions import DuplicatedStudyError, ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
 
+from benchmark import environment
 from benchmark.errors import ConfigError, StorageUnavailableError
 from benchmark.matrix.cells import CellOutcome, MatrixResult, run_cell
 from benchmark.matrix.plan import Cell, matrix_hash
@@ -28,7 +28,6 @@ from benchmark.tracking import runs as tracking
 from benchmark.tracking import spool
 from benchmark.tracking.server import redact, wait_for_server
 
-HEARTBEAT_ENV = "VITBENCH_HEARTBEAT_S"
 PARENT_ATTR = "parent_run_id"
 HANDED_BACK = "HANDED_BACK"  # the `outcome` of a trial whose worker gave its cell back
 HANDED_BACK_BY = "handed_back_by"  # user attr of the re-enqueued trial: the trial number
@@ -40,9 +39,9 @@ warnings.filterwarnings("ignore", category=ExperimentalWarning)  # heartbeat API
 
 def heartbeat_seconds() -> int:
     """Heartbeat interval; a trial silent for 3 intervals counts as a dead worker's."""
-    value = int(os.environ.get(HEARTBEAT_ENV, "3"))
+    value = environment.HEARTBEAT_S.get()
     if value <= 0:
-        raise ConfigError(f"{HEARTBEAT_ENV}: must be > 0, got {value}")
+        raise ConfigError(f"${environment.HEARTBEAT_S.name}: must be > 0, got {value}")
     return value
 
 
@@ -287,7 +286,7 @@ def run_queue(
 ) -> MatrixResult:
     """One queue worker: run cells until none is waiting or running anywhere."""
     spool.replay_all(client)
-    wait_s = float(os.environ.get("VITBENCH_SERVER_WAIT_S", "600"))
+    wait_s = environment.SERVER_WAIT_S.get()
     study, created = open_queue(storage_url, cells)
     parent = _elect_parent(study, created, client, experiment_id, cells, run_name)
     done = finished_runs(client, experiment_id)

@@ -9,7 +9,6 @@ always has a checkpoint another worker can resume from, so a takeover never logs
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ import numpy as np
 from mlflow.entities import DatasetInput, InputTag
 from mlflow.tracking import MlflowClient
 
+from benchmark import environment
 from benchmark.config import (
     RunConfig,
     dataset_label,
@@ -83,9 +83,6 @@ def data_tags(data: Any) -> dict[str, str]:
 def model_name(config: RunConfig) -> str:
     """The logged model's name, distinct per cell: e.g. `vit_sl-s0-demo`."""
     return f"{config.model.name}-s{config.seed}-{config.preset}"
-
-
-UPLOAD_WAIT_ENV = "VITBENCH_CHECKPOINT_WAIT_S"  # retry a failed upload this long [0 s]
 
 
 class RunLogger:
@@ -189,7 +186,7 @@ class RunLogger:
         """Upload this epoch's checkpoint; its cost as metrics. A failed upload (server away:
         MLflow's own HTTP retries came first) is retried for VITBENCH_CHECKPOINT_WAIT_S (default
         0), then left to the next epoch: training goes on, its records go to the spool."""
-        wait_s = float(os.environ.get(UPLOAD_WAIT_ENV, "0"))
+        wait_s = environment.CHECKPOINT_WAIT_S.get()
         deadline, pause = time.monotonic() + wait_s, 1.0
         while True:
             try:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmark import environment
 from benchmark.training.backends import PACKAGES, backend_environment
 
 NO_TENSORFLOW = Path(__file__).resolve().parent / "no_tensorflow"
@@ -24,7 +25,7 @@ def installed_backends() -> list[str]:
 def require(backend: str) -> None:
     """CI installs every backend (the dev extra); elsewhere a missing one is skipped."""
     if importlib.util.find_spec(PACKAGES[backend]) is None:
-        if os.environ.get("VITBENCH_REQUIRE_SERVICES") == "1":
+        if environment.REQUIRE_SERVICES.get():
             pytest.fail(f"backend {backend} is required in CI but not installed")
         pytest.skip(f"{PACKAGES[backend]} is not installed")
 
