@@ -11,7 +11,6 @@ States, the same in both stores:
 
 from __future__ import annotations
 
-import traceback
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +24,11 @@ from optuna.trial import TrialState
 from benchmark.config import Preset, deep_merge, resolve_config
 from benchmark.errors import VitbenchError
 from benchmark.tracking import runs as tracking
+from benchmark.tracking.lifecycle import Ending, run_tracked
 from benchmark.tracking.run_logger import RunLogger, lineage_tags
 from benchmark.training.loop import train_and_evaluate
+from reports import names
+from reports.names import Kind, Status
 from studies.metrics import COST_METRICS
 from studies.space import SearchSpace
 
@@ -107,30 +109,41 @@ def close_lost_run(ctx: StudyContext, trial) -> None:
     runs = tracking.find_runs(
         ctx.client,
         ctx.experiment_id,
-        f"tags.`optuna.study_name` = '{ctx.study_name}' and tags.`optuna.trial_number` = '{lost}'",
+        f"{names.search_key(names.OPTUNA_STUDY_NAME)} = '{ctx.study_name}' and "
+        f"{names.search_key(names.OPTUNA_TRIAL_NUMBER)} = '{lost}'",
     )
     for run in runs:
-        if run.info.status == "RUNNING":
+        if run.info.status == Status.RUNNING:
             reason = f"worker lost (heartbeat stale); retried as trial {trial.number}"
-            ctx.client.set_tag(run.info.run_id, "failure_reason", reason)
-            ctx.client.set_tag(run.info.run_id, "optuna.state", "FAIL")
-            ctx.client.set_terminated(run.info.run_id, "FAILED")
+            ctx.client.set_tag(run.info.run_id, names.FAILURE_REASON, reason)
+            ctx.client.set_tag(run.info.run_id, names.OPTUNA_STATE, TrialState.FAIL.name)
+            ctx.client.set_terminated(run.info.run_id, Status.FAILED)
 
 
 def _trial_tags(ctx: StudyContext, config, trial) -> dict[str, str]:
-    tags = lineage_tags(config, "trial")
+    tags = lineage_tags(config, Kind.TRIAL)
     tags.update(
         {
-            "optuna.study_name": ctx.study_name,
-            "optuna.trial_number": str(trial.number),
-            "optuna.state": "RUNNING",
+            names.OPTUNA_STUDY_NAME: ctx.study_name,
+            names.OPTUNA_TRIAL_NUMBER: str(trial.number),
+            names.OPTUNA_STATE: TrialState.RUNNING.name,
         }
     )
     return tags
 
 
+def _optuna_state(status: Status, error: BaseException | None) -> TrialState:
+    """The trial's Optuna state for the run's one status (the lifecycle decided it)."""
+    if status == Status.FINISHED:
+        return TrialState.COMPLETE
+    if status == Status.KILLED and isinstance(error, optuna.TrialPruned):
+        return TrialState.PRUNED
+    return TrialState.FAIL  # FAILED, or KILLED by a stop signal
+
+
 def run_trial(ctx: StudyContext, trial) -> float | tuple[float, float]:
-    """Optuna objective body; exceptions propagate so Optuna records PRUNED / FAIL."""
+    """Optuna objective body: one tracked run; its outcome is translated to Optuna's states
+    (a value, TrialPruned, or the error re-raised so Optuna records FAIL)."""
 
     check_budget(trial, ctx.n_trials)
     close_lost_run(ctx, trial)
@@ -146,38 +159,37 @@ def run_trial(ctx: StudyContext, trial) -> float | tuple[float, float]:
     tracker = RunLogger(ctx.client, run_id, config)
     tracker.extra_params = {f"optuna.{k}": v for k, v in values.items()}
     hooks = TrialHooks(tracker, trial, report=not ctx.multi_objective, prune=ctx.prune)
+
+    def ending(status: Status, result, error) -> Ending:
+        state = _optuna_state(status, error)
+        metrics: dict[str, float] = {}
+        if state == TrialState.COMPLETE:
+            metrics["objective"] = result.best_val_accuracy
+            if ctx.multi_objective:
+                metrics["objective_1"] = float(result.final_metrics()[COST_METRICS[ctx.cost]])
+        elif state == TrialState.PRUNED:
+            metrics["objective"] = hooks.last_value
+        return Ending(metrics, {names.OPTUNA_STATE: state.name})
+
     try:
-        result = train_and_evaluate(config, hooks)
-        objective = result.best_val_accuracy
-        extra = {"objective": objective}
-        outcome: float | tuple[float, float] = objective
-        if ctx.multi_objective:
-            cost = float(result.final_metrics()[COST_METRICS[ctx.cost]])
-            extra["objective_1"] = cost
-            outcome = (objective, cost)
-        tracker.writer.log(tags={"optuna.state": "COMPLETE"})
-        tracker.finish(result, extra)
-        return outcome
-    except optuna.TrialPruned as pruned:
-        tracker.writer.log(metrics={"objective": hooks.last_value}, tags={"optuna.state": "PRUNED"})
-        trial.set_user_attr("pruned_reason", str(pruned))
-        tracker.fail(str(pruned), status="KILLED")
-        raise
+        outcome = run_tracked(
+            tracker, lambda: train_and_evaluate(config, hooks), (optuna.TrialPruned,), ending
+        )
     except KeyboardInterrupt:
-        tracker.writer.log(tags={"optuna.state": "FAIL"})
-        trial.set_user_attr("failure_reason", "interrupted (SIGTERM or Ctrl-C)")
-        tracker.fail("interrupted (SIGTERM or Ctrl-C)", status="KILLED")
-        raise
-    except Exception as exc:  # NaN loss, OOM, bad shapes: record, let the study go on
-        reason = str(exc) if isinstance(exc, VitbenchError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, VitbenchError):
-            traceback.print_exc()
-        trial.set_user_attr("failure_reason", reason[:2000])
-        tracker.writer.log(tags={"optuna.state": "FAIL"})
-        tracker.fail(reason)
+        trial.set_user_attr(names.FAILURE_REASON, "interrupted (SIGTERM or Ctrl-C)")
         raise
     finally:
         keras.backend.clear_session(free_memory=False)
+    if outcome.status == Status.FINISHED:
+        objective = outcome.metrics["objective"]
+        if ctx.multi_objective:
+            return objective, outcome.metrics["objective_1"]
+        return objective
+    if isinstance(outcome.error, optuna.TrialPruned):
+        trial.set_user_attr("pruned_reason", outcome.reason)
+    else:
+        trial.set_user_attr(names.FAILURE_REASON, outcome.reason[:2000])
+    raise outcome.error
 
 
 def objective_for(ctx: StudyContext):
@@ -185,7 +197,7 @@ def objective_for(ctx: StudyContext):
         try:
             return run_trial(ctx, trial)
         except SurplusTrialError as exc:
-            trial.set_user_attr("failure_reason", str(exc))
+            trial.set_user_attr(names.FAILURE_REASON, str(exc))
             raise
 
     return objective

@@ -19,6 +19,7 @@ from benchmark.tracking.server import redact
 def show_matrix_plan(
     cells: Sequence, tracking_uri: str | None, experiment: str, checkpoint_uri: str | None = None
 ) -> None:
+    from benchmark.matrix.context import MatrixContext
     from benchmark.matrix.decision import decide
     from benchmark.matrix.plan import matrix_hash
     from benchmark.tracking.runs import open_read_only
@@ -35,10 +36,10 @@ def show_matrix_plan(
     moved = plan_relocation(view.uri)
     if moved is not None:
         click.echo(f"note: {moved.describe(done=False)} (first thing a real run does)")
-    decisions = [
-        decide(view.client, view.experiment_id, cell, checkpoint_uri=checkpoint_uri)
-        for cell in cells
-    ]
+    ctx = None
+    if view.client is not None and view.experiment_id is not None:
+        ctx = MatrixContext(view.client, view.experiment_id, view.uri, None, checkpoint_uri)
+    decisions = [decide(ctx, cell) for cell in cells]
     rows = [
         {
             "n": str(i + 1),

@@ -18,6 +18,7 @@ import traceback
 import click
 
 from benchmark import environment
+from benchmark.cli import logs
 from benchmark.errors import VitbenchError
 
 COMMAND_MODULES = ("models", "run", "runs", "ui", "report", "study", "dashboard", "perf", "slurm")
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point; `argv` lets tests call it in-process."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ chatter; Python errors still raise
     DEBUG["on"] = bool(environment.DEBUG.get())
+    logs.configure(DEBUG["on"])
     try:
         code = cli.main(args=argv, prog_name="vitbench", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # `vitbench` alone: the help, no error

@@ -144,6 +144,7 @@ def command(
 
         show_matrix_plan(cells, tracking_uri, name, checkpoint_uri)
         return
+    from benchmark.matrix.context import MatrixContext
     from benchmark.matrix.work_queue import run_queue
     from benchmark.tracking.runs import connect
 
@@ -169,17 +170,14 @@ def command(
     progress = MatrixProgress(len(cells), interactive=interactive, quiet=quiet)
     try:
         with extra, progress:
-            result = run_queue(
-                cells,
+            ctx = MatrixContext(
                 connection.client,
                 connection.experiment_id,
-                run_name,
-                storage,
-                on_cell_start=progress.cell_started,
-                on_cell_end=progress.cell_ended,
-                tracking_uri=connection.uri,
-                say=click.echo,
+                connection.uri,
                 checkpoint_uri=checkpoint_uri,
+            )
+            result = run_queue(
+                cells, ctx, run_name, storage, progress.cell_started, progress.cell_ended
             )
     except preemption.Preempted as stop:
         click.echo(

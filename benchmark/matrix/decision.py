@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from mlflow.entities import Run
 from mlflow.tracking import MlflowClient
 
+from benchmark.matrix.context import MatrixContext
 from benchmark.matrix.plan import Cell
 from benchmark.paths import checkpoint_root
 from benchmark.tracking import runs as tracking
 from benchmark.tracking.shared_checkpoints import SharedCheckpoints
 from benchmark.training import checkpoint
+from reports import names
+from reports.names import Status
 
 SKIP, RESUME, START, ELSEWHERE = "skip", "resume", "start", "elsewhere"
 LOCAL, SHARED = "local", "shared"  # where a resumed cell's checkpoint comes from
@@ -38,6 +41,7 @@ class CellDecision:
     resume_epoch: int = 0
     source: str | None = None  # LOCAL | SHARED | None (restart in the same run)
     shared: SharedCheckpoints | None = None  # the resumed run's shared checkpoints
+    logged: frozenset[int] = frozenset()  # epochs the resumed run already holds in MLflow
 
     @property
     def run_id(self) -> str | None:
@@ -61,44 +65,43 @@ class CellDecision:
 
 def cell_runs(client: MlflowClient, experiment_id: str, key: str) -> tuple[Run | None, Run | None]:
     """(a FINISHED run, a resumable RUNNING/KILLED run) of the cell with config hash `key`."""
-    runs = tracking.find_runs(
-        client, experiment_id, f"tags.config_hash = '{key}' and tags.`vitbench.kind` = 'cell'"
+    query = (
+        f"{names.search_key(names.CONFIG_HASH)} = '{key}' and "
+        f"{names.search_key(names.KIND)} = '{names.Kind.CELL}'"
     )
-    finished = [r for r in runs if r.info.status == "FINISHED"]
-    resumable = [r for r in runs if r.info.status in ("RUNNING", "KILLED")]
+    runs = tracking.find_runs(client, experiment_id, query)
+    finished = [r for r in runs if r.info.status == Status.FINISHED]
+    resumable = [r for r in runs if r.info.status in (Status.RUNNING, Status.KILLED)]
     return (finished[0] if finished else None), (resumable[0] if resumable else None)
 
 
-def decide(
-    client: MlflowClient | None,
-    experiment_id: str | None,
-    cell: Cell,
-    takeover: bool = True,
-    checkpoint_uri: str | None = None,
-) -> CellDecision:
-    """The action for `cell`; no client or experiment (nothing tracked yet) means START.
+def decide(ctx: MatrixContext | None, cell: Cell, takeover: bool = True) -> CellDecision:
+    """The action for `cell`; no context (nothing tracked yet) means START. A resumed run's
+    logged epochs are read here, once, for the run logger.
 
     `takeover=False` (a queue worker that knows another live worker holds this cell) leaves a
     RUNNING run alone; the default takes a stale RUNNING/KILLED run over, as a rerun does."""
-    if client is None or experiment_id is None:
+    if ctx is None:
         return CellDecision(cell, START)
-    finished, resumable = cell_runs(client, experiment_id, cell.key)
+    client = ctx.client
+    finished, resumable = cell_runs(client, ctx.experiment_id, cell.key)
     if finished is not None:
         return CellDecision(cell, SKIP, finished)
     if resumable is None:
         return CellDecision(cell, START)
-    if not takeover and resumable.info.status == "RUNNING":
+    if not takeover and resumable.info.status == Status.RUNNING:
         return CellDecision(cell, ELSEWHERE, resumable)
     local = checkpoint.load_meta(checkpoint_root() / cell.key)
     local_epoch = local.epochs_done if local is not None and local.config_hash == cell.key else 0
-    shared = SharedCheckpoints.for_run(resumable, checkpoint_uri, client.tracking_uri)
+    shared = SharedCheckpoints.for_run(resumable, ctx.checkpoint_uri, client.tracking_uri)
     epochs = shared.epochs()
     shared_epoch = epochs[0] if epochs else 0
-    resume = {"run": resumable, "shared": shared}
+    logged = frozenset(tracking.logged_epochs(client, resumable.info.run_id))
+    resume = {"run": resumable, "shared": shared, "logged": logged}
     if shared_epoch > local_epoch:
         return CellDecision(cell, RESUME, resume_epoch=shared_epoch, source=SHARED, **resume)
     if local_epoch:
         return CellDecision(cell, RESUME, resume_epoch=local_epoch, source=LOCAL, **resume)
-    if not tracking.logged_epochs(client, resumable.info.run_id):
+    if not logged:
         return CellDecision(cell, RESUME, **resume)  # nothing to lose: same run, from epoch 0
     return CellDecision(cell, START, stale=resumable)

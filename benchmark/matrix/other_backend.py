@@ -2,8 +2,9 @@
 
 Keras fixes its backend at import, so a matrix that mixes backends (an experiment file with
 `backends: [tensorflow, jax]`) hands such cells to `python -m benchmark.matrix.child`, started
-with that backend's environment. The child writes the same MLflow child run as an in-process
-cell; the parent reads back its outcome and its per-epoch progress from the child's output.
+with that backend's environment. The request travels as one JSON document (`ChildRequest`); the
+child trains the cell with `cells.train_cell`, writing the same MLflow child run as an
+in-process cell, and the parent reads back its outcome and per-epoch progress from its output.
 """
 
 from __future__ import annotations
@@ -14,44 +15,59 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
-import mlflow
-
 from benchmark.config import to_dict
+from benchmark.matrix.cells import CellOutcome
+from benchmark.matrix.context import MatrixContext
 from benchmark.matrix.plan import Cell
 from benchmark.training.backends import backend_environment, check_installed
+from reports.names import Status
 
 OUTCOME_PREFIX = "VITBENCH_OUTCOME "
 EPOCH_PREFIX = "VITBENCH_EPOCH "
 
 
+@dataclass(frozen=True)
+class ChildRequest:
+    """What the child needs: the matrix context (as URIs and ids) and the cell's config."""
+
+    tracking_uri: str
+    experiment_id: str
+    parent_run_id: str | None
+    checkpoint_uri: str | None
+    config: dict[str, Any]
+    takeover: bool
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ChildRequest:
+        return cls(**json.loads(text))
+
+
 def run_in_child(
+    ctx: MatrixContext,
     cell: Cell,
-    experiment_id: str,
-    parent_run_id: str,
     progress: Callable[[int, dict], None] | None,
     takeover: bool,
-    checkpoint_uri: str | None = None,
-) -> dict[str, Any]:
-    """{status, run_id, metrics, reason} of the cell, trained by a child of its backend."""
+) -> CellOutcome:
+    """The cell's outcome, trained by a child process of its backend."""
     train = cell.config.train
     check_installed(train.backend)
-    spec = {
-        "tracking_uri": mlflow.get_tracking_uri(),
-        "experiment_id": experiment_id,
-        "parent_run_id": parent_run_id,
-        "config": to_dict(cell.config),
-        "takeover": takeover,
-        "checkpoint_uri": checkpoint_uri,
-    }
+    request = ChildRequest(
+        ctx.tracking_uri, ctx.experiment_id, ctx.parent_run_id, ctx.checkpoint_uri,
+        to_dict(cell.config), takeover,
+    )  # fmt: skip
     env = {
         **os.environ,
         **backend_environment(train.backend, train.op_determinism),
         "PYTHONUNBUFFERED": "1",
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "benchmark.matrix.child", json.dumps(spec)],
+        [sys.executable, "-m", "benchmark.matrix.child", request.to_json()],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -66,7 +82,7 @@ def run_in_child(
                 if progress is not None:
                     progress(epoch, metrics)
             else:
-                print(line, end="")
+                print(line, end="")  # the child's own output, passed through unchanged
         code = child.wait()
     except KeyboardInterrupt:  # the child marks its run KILLED on SIGTERM, then we stop too
         child.send_signal(signal.SIGTERM)
@@ -75,5 +91,6 @@ def run_in_child(
     if code == 130:
         raise KeyboardInterrupt
     if outcome is None:
-        return {"status": "FAILED", "run_id": "", "metrics": {}, "reason": f"child exit {code}"}
-    return outcome
+        return CellOutcome(cell, Status.FAILED, "", reason=f"child exit {code}")
+    status = Status(outcome["status"])
+    return CellOutcome(cell, status, outcome["run_id"], outcome["metrics"], outcome["reason"])

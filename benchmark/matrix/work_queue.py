@@ -10,6 +10,7 @@ does the work.
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,10 +24,15 @@ from optuna.trial import FrozenTrial, TrialState
 from benchmark import environment
 from benchmark.errors import ConfigError, StorageUnavailableError
 from benchmark.matrix.cells import CellOutcome, MatrixResult, run_cell
+from benchmark.matrix.context import MatrixContext
 from benchmark.matrix.plan import Cell, matrix_hash
 from benchmark.tracking import runs as tracking
 from benchmark.tracking import spool
 from benchmark.tracking.server import redact, wait_for_server
+from reports import names
+from reports.names import Kind, Status
+
+log = logging.getLogger(__name__)
 
 PARENT_ATTR = "parent_run_id"
 HANDED_BACK = "HANDED_BACK"  # the `outcome` of a trial whose worker gave its cell back
@@ -89,12 +95,12 @@ def matrix_parent(
 ) -> str:
     """The matrix's one parent run, found by the hash of its cells."""
     tags = {
-        "vitbench.preset": ",".join(sorted({c.config.preset for c in cells})),
-        "vitbench.cells": str(len(cells)),
-        "vitbench.models": ",".join(sorted({c.config.model.name for c in cells})),
-        "vitbench.seeds": ",".join(str(s) for s in sorted({c.config.seed for c in cells})),
+        names.MATRIX_PRESET: ",".join(sorted({c.config.preset for c in cells})),
+        names.MATRIX_CELLS: str(len(cells)),
+        names.MATRIX_MODELS: ",".join(sorted({c.config.model.name for c in cells})),
+        names.MATRIX_SEEDS: ",".join(str(s) for s in sorted({c.config.seed for c in cells})),
     }
-    identity = {"vitbench.kind": "matrix", "vitbench.matrix_hash": matrix_hash(cells)}
+    identity = {names.KIND: Kind.MATRIX.value, names.MATRIX_HASH: matrix_hash(cells)}
     return tracking.find_or_create_parent(client, experiment_id, identity, name, tags)
 
 
@@ -109,7 +115,7 @@ def open_queue(url: str, cells: Sequence[Cell]) -> tuple[optuna.Study, bool]:
             storage = _queue_storage(url)
             try:
                 study = optuna.create_study(study_name=name, storage=storage, sampler=sampler)
-                study.set_user_attr("vitbench.kind", "cell_queue")  # hidden by the dashboard
+                study.set_user_attr(names.KIND, Kind.CELL_QUEUE.value)  # hidden by the dashboard
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ExperimentalWarning)
                     study.set_metric_names(["cell_done"])  # 1 = FINISHED or SKIPPED
@@ -136,10 +142,12 @@ def live_cell_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 def finished_runs(client: MlflowClient, experiment_id: str) -> dict:
     """config hash -> a FINISHED cell run of this experiment."""
-    runs = tracking.find_runs(
-        client, experiment_id, "tags.`vitbench.kind` = 'cell' and attributes.status = 'FINISHED'"
+    query = (
+        f"{names.search_key(names.KIND)} = '{Kind.CELL}' and "
+        f"attributes.status = '{Status.FINISHED}'"
     )
-    return {r.data.tags.get("config_hash", ""): r for r in runs}
+    runs = tracking.find_runs(client, experiment_id, query)
+    return {r.data.tags.get(names.CONFIG_HASH, ""): r for r in runs}
 
 
 def finished_keys(client: MlflowClient, experiment_id: str) -> set[str]:
@@ -182,22 +190,21 @@ def _wait_for_drain(study: optuna.Study, trial: optuna.Trial) -> None:
         fail_stale_trials(study)
 
 
-def hand_back(study: optuna.Study, trial: optuna.Trial, key: str, say) -> None:
+def hand_back(study: optuna.Study, trial: optuna.Trial, key: str) -> None:
     """Put the cell back in the queue for another worker. The outcome is marked first, so the
     worker popping the new trial does not take this still-RUNNING one for a live duplicate."""
     try:
         trial.set_user_attr("outcome", HANDED_BACK)
         study.enqueue_trial({"cell": key}, user_attrs={HANDED_BACK_BY: trial.number})
-        say(f"cell {key[:12]} handed back to the queue")
+        log.info("cell %s handed back to the queue", key[:12])
     except Exception as exc:  # storage gone too: a rerun or the heartbeat re-queues it
-        say(f"could not hand the cell back ({type(exc).__name__}); a rerun re-queues it")
+        log.warning("could not hand the cell back (%s); a rerun re-queues it", type(exc).__name__)
 
 
 def make_objective(
     cells: Sequence[Cell],
     run_one: Callable[[int, Cell, bool], CellOutcome],
     outcomes: list[CellOutcome],
-    say: Callable[[str], None] = print,
 ) -> Callable[[optuna.Trial], float]:
     by_key = {c.key: (i, c) for i, c in enumerate(cells)}
 
@@ -211,10 +218,10 @@ def make_objective(
         index, cell = by_key[key]
         retry = RetryHeartbeatStaleTrialCallback.retried_trial_number(me)
         if retry is not None:
-            say(f"{cell.label}: retrying the cell of lost trial {retry}")
+            log.info("%s: retrying the cell of lost trial %s", cell.label, retry)
         given_by = me.user_attrs.get(HANDED_BACK_BY)
         if given_by is not None:
-            say(f"{cell.label}: resuming the cell handed back by trial {given_by}")
+            log.info("%s: resuming the cell handed back by trial %s", cell.label, given_by)
         others = [t for t in live_cell_trials(study) if cell_of(t) == key and t.number != me.number]
         others = [
             t
@@ -227,13 +234,13 @@ def make_objective(
         try:
             outcome = run_one(index, cell, not others)
         except KeyboardInterrupt:
-            hand_back(study, trial, key, say)
+            hand_back(study, trial, key)
             raise
         trial.set_user_attr("outcome", outcome.status)
         trial.set_user_attr("run_id", outcome.run_id)
-        if outcome.reason != "running on another worker":
+        if outcome.status != Status.ELSEWHERE:
             outcomes.append(outcome)
-        return 1.0 if outcome.status in ("FINISHED", "SKIPPED") else 0.0
+        return 1.0 if outcome.status in (Status.FINISHED, Status.SKIPPED) else 0.0
 
     return objective
 
@@ -266,7 +273,7 @@ def _elect_parent(
     while time.monotonic() < deadline:
         parent = study.user_attrs.get(PARENT_ATTR)
         if parent:
-            client.update_run(parent, status="RUNNING")
+            client.update_run(parent, status=Status.RUNNING)
             return parent
         time.sleep(0.5)
     return matrix_parent(client, experiment_id, cells, run_name)  # creator died early
@@ -274,49 +281,47 @@ def _elect_parent(
 
 def run_queue(
     cells: Sequence[Cell],
-    client: MlflowClient,
-    experiment_id: str,
+    ctx: MatrixContext,
     run_name: str,
     storage_url: str,
     on_cell_start: Callable[[int, Cell], Callable[[int, dict], None] | None] | None = None,
     on_cell_end: Callable[[CellOutcome], None] | None = None,
-    tracking_uri: str = "",
-    say: Callable[[str], None] = print,
-    checkpoint_uri: str | None = None,
 ) -> MatrixResult:
     """One queue worker: run cells until none is waiting or running anywhere."""
+    client, experiment_id = ctx.client, ctx.experiment_id
     spool.replay_all(client)
     wait_s = environment.SERVER_WAIT_S.get()
     study, created = open_queue(storage_url, cells)
     parent = _elect_parent(study, created, client, experiment_id, cells, run_name)
+    ctx = ctx.with_parent(parent)
     done = finished_runs(client, experiment_id)
     enqueue_cells(study, cells, set(done))
     outcomes: list[CellOutcome] = []
     for cell in cells:  # say so for every cell that is already FINISHED (idempotent rerun)
         if cell.key in done:
             run = done[cell.key]
-            outcome = CellOutcome(cell, "SKIPPED", run.info.run_id, dict(run.data.metrics))
+            outcome = CellOutcome(cell, Status.SKIPPED, run.info.run_id, dict(run.data.metrics))
             outcomes.append(outcome)
             if on_cell_end:
                 on_cell_end(outcome)
 
     def run_one(index: int, cell: Cell, takeover: bool) -> CellOutcome:
-        wait_for_server(client, tracking_uri, wait_s)  # a server back from an outage
+        wait_for_server(client, ctx.tracking_uri, wait_s)  # a server back from an outage
         progress = on_cell_start(index, cell) if on_cell_start else None
-        outcome = run_cell(client, experiment_id, parent, cell, progress, takeover, checkpoint_uri)
-        if on_cell_end and outcome.reason != "running on another worker":
+        outcome = run_cell(ctx, cell, progress, takeover)
+        if on_cell_end and outcome.status != Status.ELSEWHERE:
             on_cell_end(outcome)
         return outcome
 
     try:
-        study.optimize(make_objective(cells, run_one, outcomes, say), catch=())
+        study.optimize(make_objective(cells, run_one, outcomes), catch=())
     except KeyboardInterrupt:
         if not _other_workers_alive(study):  # nobody left to take the handed-back cell
-            client.set_terminated(parent, "KILLED")
+            client.set_terminated(parent, Status.KILLED)
         raise
     if not live_cell_trials(study):  # drained: every worker reaches the same verdict
-        wait_for_server(client, tracking_uri, wait_s)
+        wait_for_server(client, ctx.tracking_uri, wait_s)
         done = finished_keys(client, experiment_id)
-        status = "FINISHED" if all(c.key in done for c in cells) else "FAILED"
+        status = Status.FINISHED if all(c.key in done for c in cells) else Status.FAILED
         client.set_terminated(parent, status)
     return MatrixResult(parent, experiment_id, outcomes)

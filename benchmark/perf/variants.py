@@ -35,10 +35,12 @@ from benchmark.data.dataset import ImageDataset
 from benchmark.models.classifier import build_classifier
 from benchmark.perf.mfu import median
 from benchmark.tracking import runs as tracking
+from benchmark.tracking.lifecycle import run_tracked
 from benchmark.tracking.run_logger import RunLogger, lineage_tags
 from benchmark.training import determinism
 from benchmark.training.loop import compile_model, train_and_evaluate
 from benchmark.training.observer import EpochObserver, RunState
+from reports.names import Kind
 
 
 def random_dataset(
@@ -83,11 +85,17 @@ def harness(config: RunConfig, data: ImageDataset) -> dict[str, Any]:
     uri = _throwaway_store()
     client = MlflowClient(uri)
     experiment_id = tracking.get_experiment_id(client, "perf", uri)
-    run_id = tracking.create_run(client, experiment_id, "perf", lineage_tags(config, "cell"))
-    hooks = TimedHooks(RunLogger(client, run_id, config))
+    run_id = tracking.create_run(client, experiment_id, "perf", lineage_tags(config, Kind.PERF))
+    logger = RunLogger(client, run_id, config)
+    hooks = TimedHooks(logger)
     checkpoint = Path(tempfile.mkdtemp(prefix="vitbench-perf-checkpoint-"))  # fresh: no resume
-    result = train_and_evaluate(config, hooks, checkpoint, dataset=data)
+    outcome = run_tracked(
+        logger, lambda: train_and_evaluate(config, hooks, checkpoint, dataset=data)
+    )
     keras.backend.clear_session()
+    if outcome.result is None:  # the suite records the error in this variant's row
+        raise outcome.error
+    result = outcome.result
     return {
         **_steady_figures(result.history, len(data.x_train)),
         "tracking_ms_per_epoch": 1000 * median(hooks.epoch_hook_s),

@@ -9,7 +9,7 @@ always has a checkpoint another worker can resume from, so a takeover never logs
 from __future__ import annotations
 
 import csv
-import sys
+import logging
 import tempfile
 import time
 import warnings
@@ -35,22 +35,26 @@ from benchmark.tracking import runs as tracking
 from benchmark.tracking.shared_checkpoints import SharedCheckpoints
 from benchmark.training import checkpoint, determinism, preemption
 from benchmark.training.loop import StartInfo, TrainResult
+from reports import names
+from reports.names import Kind, Status
+
+log = logging.getLogger(__name__)
 
 
-def lineage_tags(config: RunConfig, kind: str) -> dict[str, str]:
+def lineage_tags(config: RunConfig, kind: Kind) -> dict[str, str]:
     """Tags known before training: enough to find, group and rerun the cell."""
     tags = {
-        "vitbench.kind": kind,
-        "model": config.model.name,
-        "seed": str(config.seed),
-        "preset": config.preset,
-        "dataset": dataset_label(config),
-        "config_hash": config.config_hash(),
-        "vitbench.logged_model": model_name(config),
-        "git_commit": tracking.git_commit(),
-        "hardware": tracking.hardware(),
+        names.KIND: str(kind),
+        names.MODEL: config.model.name,
+        names.SEED: str(config.seed),
+        names.PRESET: config.preset,
+        names.DATASET: dataset_label(config),
+        names.CONFIG_HASH: config.config_hash(),
+        names.LOGGED_MODEL: model_name(config),
+        names.GIT_COMMIT: tracking.git_commit(),
+        names.HARDWARE: tracking.hardware(),
     }
-    tags.update({f"version.{k}": v for k, v in tracking.package_versions().items()})
+    tags.update({names.VERSION_PREFIX + k: v for k, v in tracking.package_versions().items()})
     return tags
 
 
@@ -66,17 +70,17 @@ def folder_source(path: str):
 def data_tags(data: Any) -> dict[str, str]:
     """Per-split counts and classes for every dataset; source and content digest for own data."""
     tags = {
-        "data.num_classes": str(data.num_classes),
-        "data.train_examples": str(len(data.x_train)),
-        "data.val_examples": str(len(data.x_val)),
-        "data.test_examples": str(len(data.x_test)),
+        names.DATA_NUM_CLASSES: str(data.num_classes),
+        names.DATA_TRAIN_EXAMPLES: str(len(data.x_train)),
+        names.DATA_VAL_EXAMPLES: str(len(data.x_val)),
+        names.DATA_TEST_EXAMPLES: str(len(data.x_test)),
     }
     if data.class_names:
-        names = ",".join(data.class_names)
-        tags["data.class_names"] = names if len(names) <= 4000 else names[:3990] + ",..."
+        classes = ",".join(data.class_names)
+        tags[names.DATA_CLASS_NAMES] = classes if len(classes) <= 4000 else classes[:3990] + ",..."
     if data.source:
-        tags["data.source"] = data.source
-        tags["data.source_digest"] = data.source_digest or ""
+        tags[names.DATA_SOURCE] = data.source
+        tags[names.DATA_SOURCE_DIGEST] = data.source_digest or ""
     return tags
 
 
@@ -87,7 +91,8 @@ def model_name(config: RunConfig) -> str:
 
 class RunLogger:
     """TrainingHooks that write one child run; `progress(epoch, metrics)` is optional;
-    `shared` publishes each epoch's checkpoint for other workers."""
+    `shared` publishes each epoch's checkpoint for other workers; `resume` and `logged` (the
+    checkpoint's state and the epochs MLflow holds) come from the cell's resume plan."""
 
     def __init__(
         self,
@@ -96,6 +101,8 @@ class RunLogger:
         config: RunConfig,
         progress=None,
         shared: SharedCheckpoints | None = None,
+        resume: checkpoint.ResumeState | None = None,
+        logged: frozenset[int] = frozenset(),
     ):
         self.client = client
         self.run_id = run_id
@@ -103,6 +110,7 @@ class RunLogger:
         self.writer = tracking.RunWriter(client, run_id)
         self.progress = progress
         self.shared = shared
+        self.resume, self.logged = resume, logged  # the resume plan's state, read once
         self.checkpoint_dir: Path | None = None
         self.extra_params: dict[str, Any] = {}
 
@@ -125,10 +133,10 @@ class RunLogger:
         }
         tags = {
             **determinism.settings(),
-            "numerics.jit_compile": str(info.model.jit_compile).lower(),  # "auto" resolved
-            "numerics.compute_dtype": info.model.dtype_policy.compute_dtype,
-            "dataset_digest": info.dataset_digest,
-            "resumed_from_epoch": str(info.resumed_from_epoch),
+            names.JIT_COMPILE: str(info.model.jit_compile).lower(),  # "auto" resolved
+            names.COMPUTE_DTYPE: info.model.dtype_policy.compute_dtype,
+            names.DATASET_DIGEST: info.dataset_digest,
+            names.RESUMED_FROM_EPOCH: str(info.resumed_from_epoch),
             **data_tags(info.dataset),
         }
         self.writer.log(params=params, tags=tags)
@@ -163,15 +171,10 @@ class RunLogger:
         """The checkpoint may hold an epoch whose metrics never reached MLflow (killed between
         the two writes): log exactly those, so every epoch appears once."""
 
-        state = checkpoint.load_meta(info.checkpoint_dir) if info.checkpoint_dir else None
-        if state is None:
+        if self.resume is None:
             return
-        try:
-            logged = tracking.logged_epochs(self.client, self.run_id)
-        except Exception:
-            return
-        for row in state.history:
-            if row["epoch"] not in logged:
+        for row in self.resume.history:
+            if row["epoch"] not in self.logged:
                 metrics = {k: v for k, v in row.items() if k != "epoch"}
                 self.writer.log(metrics=metrics, step=int(row["epoch"]))
 
@@ -195,8 +198,8 @@ class RunLogger:
                 return {"checkpoint_upload_s": seconds, "checkpoint_mb": size / 1e6}
             except Exception as exc:
                 if time.monotonic() >= deadline or preemption.requested():
-                    print(f"warning: epoch {epoch}'s checkpoint not published ({exc}); "
-                          "the next epoch retries", file=sys.stderr)  # fmt: skip
+                    log.warning("epoch %s's checkpoint not published (%s); the next epoch "
+                                "retries", epoch, exc)  # fmt: skip
                     return {}
                 time.sleep(pause)
                 pause = min(pause * 2, 10.0)
@@ -210,11 +213,11 @@ class RunLogger:
         tracking.log_keras_model(
             self.run_id, model_name(result.config), result.model, sample, self.writer
         )
-        self.writer.terminate("FINISHED")
+        self.writer.terminate(Status.FINISHED)
         self.writer.flush()
 
-    def fail(self, reason: str, status: str = "FAILED") -> None:
-        self.writer.log(tags={"failure_reason": reason[:4000]})
+    def fail(self, reason: str, status: Status = Status.FAILED) -> None:
+        self.writer.log(tags={names.FAILURE_REASON: reason[:4000]})
         self.writer.terminate(status)
         self.writer.flush()
 

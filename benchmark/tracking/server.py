@@ -8,6 +8,7 @@ Default: the embedded store under `paths.home()` (MLflow SQLite backend + artifa
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import random
 import time
@@ -18,6 +19,8 @@ from mlflow.tracking import MlflowClient
 from benchmark import paths
 from benchmark.errors import TrackingUnavailableError
 from benchmark.tracking import spool
+
+log = logging.getLogger(__name__)
 
 
 def tracking_uri_of(flag: str | None = None) -> str:
@@ -114,7 +117,7 @@ def redact(url: str) -> str:
         return url
 
 
-def wait_for_server(client: MlflowClient, uri: str, timeout_s: float, say=print) -> None:
+def wait_for_server(client: MlflowClient, uri: str, timeout_s: float) -> None:
     """Between cells: if a remote server went away, wait (bounded) for it to come back, so the
     next cell can open its run; spooled records are delivered once it answers."""
     if not is_remote(uri):
@@ -125,7 +128,7 @@ def wait_for_server(client: MlflowClient, uri: str, timeout_s: float, say=print)
         try:
             client.search_experiments(max_results=1)
             if warned:
-                say(f"tracking server {uri} is back")
+                log.info("tracking server %s is back", uri)
             spool.replay_all(client)
             return
         except Exception as exc:
@@ -136,9 +139,11 @@ def wait_for_server(client: MlflowClient, uri: str, timeout_s: float, say=print)
                     "are uploaded by the next `vitbench run`"
                 ) from None
             if not warned:
-                say(
-                    f"tracking server {uri} is unreachable; waiting up to {timeout_s:.0f} s "
-                    "(records so far are kept in .vitbench/spool/)"
+                log.warning(
+                    "tracking server %s is unreachable; waiting up to %.0f s (records so far "
+                    "are kept in .vitbench/spool/)",
+                    uri,
+                    timeout_s,
                 )
                 warned = True
             time.sleep(1.0)

@@ -141,8 +141,12 @@ def train_and_evaluate(
     hooks: TrainingHooks | None = None,
     checkpoint_dir: Path | None = None,
     dataset: Any = None,
+    resume: checkpoint.ResumeState | None = None,
 ) -> TrainResult:
-    """Build, train (resuming from `checkpoint_dir` if it holds this config's state), evaluate."""
+    """Build, train (resuming from `checkpoint_dir` if it holds this config's state), evaluate.
+
+    `resume`: the checkpoint's state when the caller has read it already (a cell's resume
+    plan); otherwise it is read from `checkpoint_dir` here."""
     data = dataset if dataset is not None else load_dataset(config.data)
     determinism.configure(config.seed, config.train.op_determinism)
     size = input_size(config, data.image_size)
@@ -155,7 +159,8 @@ def train_and_evaluate(
     model.optimizer.build(model.trainable_variables)
 
     state = RunState(config.config_hash(), [])
-    resume = checkpoint.load_meta(checkpoint_dir)
+    if resume is None:
+        resume = checkpoint.load_meta(checkpoint_dir)
     start_epoch, resumed_rng = 0, None
     if resume is not None and resume.config_hash == state.hash:
         resumed_rng = checkpoint.restore(checkpoint_dir, model)
