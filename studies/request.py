@@ -1,12 +1,11 @@
 """What one `vitbench study` invocation asks for: flags over an optional STUDY.yaml, resolved.
 
 Resolving validates everything (preset, base config, search space) before any store is touched,
-and `worker_args()` spells the same request out for `--workers 1` subprocesses.
+and worker processes get the same flags as one `--request` JSON object (`cli.options`).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,6 @@ from benchmark.config import (
     Preset,
     RunConfig,
     deep_merge,
-    flatten,
     load_preset,
     load_yaml_keys,
     overrides_from,
@@ -116,27 +114,3 @@ class StudyRequest:
             "vitbench.base_config_hash": self.base.config_hash(),
             "vitbench.space": self.space.digest(),
         }
-
-    def worker_args(self, tracking_uri: str) -> list[str]:
-        """The same study, spelled out fully (sampler seed and --workers added per worker)."""
-        s = self.settings
-        args = [self.study_file] if self.study_file else []
-        args += ["--model", self.model, "--trials", str(s.n_trials), "--preset", self.preset.name,
-                 "--storage", s.storage_url, "--study-name", s.study_name, "--seed", str(self.seed),
-                 "--tracking-uri", tracking_uri, "--experiment", self.experiment,
-                 "--cost", self.cost, "--pruner", s.pruner]  # fmt: skip
-        for key, value in flatten(self.overrides).items():
-            args += ["--set", f"{key}={json.dumps(value)}"]
-        optional = {
-            "--space": self.space_source if isinstance(self.space_source, str) else None,
-            "--timeout": s.timeout,
-            "--prune-below": s.prune_below,
-            "--heartbeat-interval": self.heartbeat_interval,
-            "--grace-period": self.grace_period,
-        }
-        for flag, value in optional.items():
-            if value is not None:
-                args += [flag, str(value)]
-        if self.multi:
-            args.append("--multi-objective")
-        return args

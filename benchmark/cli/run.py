@@ -9,40 +9,14 @@ import click
 
 from benchmark import paths
 from benchmark.cli.hints import matrix_hints
-from benchmark.cli.options import comma_list, int_list
+from benchmark.cli.options import request_option
 from benchmark.cli.progress import MatrixProgress, say
-from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv, without_flags
-from benchmark.config import (
-    BACKENDS,
-    DATASETS,
-    MODELS,
-    deep_merge,
-    load_experiment,
-    overrides_from,
-)
-from benchmark.errors import ConfigError
-from benchmark.matrix.plan import Cell, plan_cells
+from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv
+from benchmark.config import BACKENDS, DATASETS, MODELS
+from benchmark.matrix.plan import Cell
+from benchmark.matrix.request import MatrixRequest
 from benchmark.training import preemption
 from benchmark.training.backends import check_installed, select
-
-
-def resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings, backend=None):
-    """CLI flags override the experiment file; no file and no flags = the demo experiment."""
-    spec = load_experiment(experiment_file) if experiment_file else {}
-    if preset:
-        presets = comma_list(preset)
-    elif spec.get("presets"):
-        presets = list(spec["presets"])
-    else:
-        presets = [spec.get("preset") or "demo"]
-    model_list = comma_list(models) if models is not None else spec.get("models")
-    seed_list = int_list(seeds, "--seeds") if seeds is not None else spec.get("seeds")
-    datasets = comma_list(dataset) if dataset else spec.get("datasets")
-    overrides = deep_merge(spec.get("overrides") or {}, overrides_from(settings))
-    if epochs is not None:
-        overrides = deep_merge(overrides, {"train": {"epochs": epochs}})
-    backends = comma_list(backend) if backend else spec.get("backends")
-    return presets, model_list, seed_list, datasets, overrides, spec.get("experiment"), backends
 
 
 def use_backend_of(cells) -> None:
@@ -104,78 +78,66 @@ def use_backend_of(cells) -> None:
     "resumed or started; write nothing.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress, table or hints: one result line.")
-def command(
-    experiment_file,
-    models,
-    seeds,
-    preset,
-    dataset,
-    epochs,
-    backend,
-    settings,
-    tracking_uri,
-    experiment_name,
-    workers,
-    storage,
-    checkpoint_uri,
-    dry_run,
-    quiet,
-) -> None:
+@request_option
+def command(request_json, **flags) -> None:
     """Run the benchmark matrix and print a table of the cells' final metrics.
 
     With no arguments: the demo (offline digits, all three models, two seeds).
     Re-running skips FINISHED cells and resumes interrupted ones.
     """
-    presets, model_list, seed_list, datasets, overrides, exp_from_file, backend_list = (
-        resolve_matrix(experiment_file, models, seeds, preset, dataset, epochs, settings, backend)
-    )
-    if epochs is not None and epochs <= 0:
-        raise ConfigError(f"--epochs: must be > 0, got {epochs}")
-    cells = plan_cells(presets, model_list, seed_list, datasets, overrides, backend_list)
-    use_backend_of(cells)  # before Keras is imported: it fixes the backend at import
+    if request_json is not None:
+        request = MatrixRequest.from_json(request_json)
+    else:
+        request = MatrixRequest.from_flags(flags)
+    run_matrix(request)
+
+
+def run_matrix(request: MatrixRequest) -> None:
+    """Plan, check the data, then run the queue (or show the plan); exit 1 on a failed cell."""
+    matrix = request.resolve()
+    use_backend_of(matrix.cells)  # before Keras is imported: it fixes the backend at import
     # Deferred for start-up time: the matrix pulls in a Keras backend, MLflow and Optuna.
     from benchmark.data.loading import prepare
 
     # data errors before any run exists; own data's content digest joins each cell's identity
-    cells = [Cell(config) for config in prepare([cell.config for cell in cells])]
-    name = experiment_name or exp_from_file or paths.DEFAULT_EXPERIMENT
-    if dry_run:
+    cells = [Cell(config) for config in prepare([cell.config for cell in matrix.cells])]
+    name, quiet = matrix.experiment, request.quiet
+    if request.dry_run:
         from benchmark.cli.dry_run import show_matrix_plan
 
-        show_matrix_plan(cells, tracking_uri, name, checkpoint_uri)
+        show_matrix_plan(cells, request.tracking_uri, name, request.checkpoint_uri)
         return
     from benchmark.matrix.context import MatrixContext
     from benchmark.matrix.work_queue import run_queue
     from benchmark.tracking.runs import connect
 
-    connection = connect(tracking_uri, name)
+    connection = connect(request.tracking_uri, name)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     say(f"tracking: {connection.uri}  experiment: {name}  cells: {len(cells)}", quiet)
     preemption.install()  # SIGTERM / SIGUSR1 / Ctrl-C: checkpoint, hand the cell back, exit 0
-    run_name = f"matrix-{'+'.join(presets)}-{stamp}"
+    run_name = f"matrix-{'+'.join(matrix.presets)}-{stamp}"
     # Even a single process takes its cells from the queue, so concurrent runs never collide.
+    storage = request.storage
     if storage is None:
         paths.ensure_home()
         storage = paths.default_study_storage()
-    if (workers or 1) > 1 and storage.startswith("sqlite"):
+    workers = request.workers or 1
+    if workers > 1 and storage.startswith("sqlite"):
         click.echo(
             "warning: the queue is in SQLite; for several workers use PostgreSQL "
             "(--storage postgresql+psycopg://USER@HOST/DB).",
             err=True,
         )
-    args = without_flags(sys.argv[1:], ("--workers", "--storage"))
-    argv = vitbench_argv([*args, "--workers", "1", "--storage", storage])
-    extra = LocalWorkers([argv] * ((workers or 1) - 1), echo=click.echo)
+    argv = vitbench_argv(["run", "--request", request.for_worker(storage).to_json()])
+    extra = LocalWorkers([argv] * (workers - 1), echo=click.echo)
     interactive = sys.stdout.isatty() and not extra.processes
     progress = MatrixProgress(len(cells), interactive=interactive, quiet=quiet)
+    ctx = MatrixContext(
+        connection.client, connection.experiment_id, connection.uri,
+        checkpoint_uri=request.checkpoint_uri,
+    )  # fmt: skip
     try:
         with extra, progress:
-            ctx = MatrixContext(
-                connection.client,
-                connection.experiment_id,
-                connection.uri,
-                checkpoint_uri=checkpoint_uri,
-            )
             result = run_queue(
                 cells, ctx, run_name, storage, progress.cell_started, progress.cell_ended
             )

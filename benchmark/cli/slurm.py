@@ -13,20 +13,46 @@ from datetime import datetime, timezone
 import click
 
 from benchmark import paths
-from benchmark.cluster.slurm import ArrayJob, render, split_worker_command, submit, write_script
+from benchmark.cluster.slurm import (
+    WORKER_COMMANDS,
+    ArrayJob,
+    check_worker,
+    render,
+    submit,
+    write_script,
+)
+from benchmark.errors import ConfigError
 
 
-def _experiment_of(args: tuple[str, ...]) -> str | None:
-    for index, arg in enumerate(args):
-        if arg == "--experiment" and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--experiment="):
-            return arg.split("=", 1)[1]
-    return None
+def worker_flags(worker: tuple[str, ...]) -> tuple[str, dict]:
+    """(`run`|`study`, its flags) as that command's own parser reads `run|study ARGS...`: every
+    flag it has reaches the tasks, with no list of flags kept here."""
+    if not worker:
+        raise ConfigError("worker command: missing; expected 'run' or 'study' and its flags")
+    name, *args = worker
+    if name not in WORKER_COMMANDS:
+        raise ConfigError(f"worker command: expected 'run' or 'study', got {name!r}")
+    from benchmark.cli.run import command as run_command  # deferred: each imports its own
+    from benchmark.cli.study import command as study_command
+
+    target = {"run": run_command, "study": study_command}[name]
+    with target.make_context(f"vitbench {name}", list(args)) as ctx:
+        flags = dict(ctx.params)
+    if flags.pop("request_json", None) is not None:
+        raise ConfigError("--request: give the worker's flags, not a request")
+    if name == "run":
+        from benchmark.matrix.request import MatrixRequest
+
+        MatrixRequest.from_flags(flags)  # the same checks a task will make, before submitting
+    return name, flags
+
+
+def _experiment_of(job: ArrayJob) -> str | None:
+    return job.flags.get("experiment_name" if job.command == "run" else "experiment")
 
 
 def _watch_hints(job_id: str, job: ArrayJob, shown_uri: str) -> list[str]:
-    experiment = _experiment_of(job.args)
+    experiment = _experiment_of(job)
     runs = f"vitbench runs --tracking-uri {shown_uri}"
     runs += f" --experiment {experiment}" if experiment else ""
     return [
@@ -68,13 +94,12 @@ def command(
     Give the worker command as you would run it on one machine, with a PostgreSQL --storage and
     an http(s) --tracking-uri (or $MLFLOW_TRACKING_URI); each task runs it with --workers 1.
     """
-    name, args, storage, tracking_uri = split_worker_command(
-        worker, os.environ.get("MLFLOW_TRACKING_URI")
-    )
+    name, flags = worker_flags(worker)
+    storage, tracking_uri = check_worker(name, flags, os.environ.get("MLFLOW_TRACKING_URI"))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     job = ArrayJob(
         command=name,
-        args=args,
+        flags=flags,
         storage=storage,
         tracking_uri=tracking_uri,
         array=array,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from benchmark.cli.hints import study_hints
+from benchmark.cli.options import flags_with_request, request_json, request_option
 from benchmark.cli.progress import StudyProgress, say
 from benchmark.cli.workers import LocalWorkers, is_worker, vitbench_argv
 from benchmark.config import BACKENDS, MODELS, overrides_from
@@ -76,12 +77,15 @@ from benchmark.training.backends import select
 @click.option("--prune-below", type=float, hidden=True, help="ThresholdPruner(lower=X) (tests).")
 @click.option("--heartbeat-interval", type=int, hidden=True, help="Storage heartbeat s [60].")
 @click.option("--grace-period", type=int, hidden=True, help="A trial is stale after s [180].")
+@request_option
 def command(**flags) -> None:
     """Tune a model with Optuna; each trial trains and is logged exactly like a matrix cell.
 
     Re-running with the same --study-name (and storage) resumes the study; the same command on
     another machine, pointed at the same --storage and --tracking-uri, joins it.
     """
+    flags = flags_with_request(flags)
+    asked = dict(flags)  # what a worker process is handed as its --request
     backend = flags.pop("backend") or (
         overrides_from(flags["settings"]).get("train", {}).get("backend") or "tensorflow"
     )
@@ -127,11 +131,21 @@ def command(**flags) -> None:
             hint = "use PostgreSQL (--storage postgresql+psycopg://user@host/db)"
             click.echo(f"warning: parallel workers on SQLite may hit 'database is locked'; {hint}",
                        err=True)  # fmt: skip
-        base = ["study", *request.worker_args(connection.uri), "--workers", "1"]
-        base += ["--quiet"] if quiet else []
+        worker = {
+            **asked,
+            "workers": 1,
+            "storage": settings.storage_url,
+            "study_name": settings.study_name,
+            "tracking_uri": connection.uri,
+            "experiment": request.experiment,
+            "export_best": None,
+            "dry_run": False,
+        }
         seed = settings.sampler_seed
         argvs = [
-            vitbench_argv(base + ([] if seed is None else ["--sampler-seed", str(seed + i)]))
+            vitbench_argv(
+                ["study", "--request", request_json({**worker, "sampler_seed": seed + i})]
+            )
             for i in range(request.workers)
         ]  # worker i samples with seed + i, so their random start-up trials differ
         with LocalWorkers(argvs, echo=click.echo) as workers:

@@ -24,19 +24,6 @@ def vitbench_argv(args: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "benchmark", *args]
 
 
-def without_flags(args: Sequence[str], flags: Sequence[str]) -> list[str]:
-    """`args` minus each `--flag VALUE` / `--flag=VALUE` of `flags`."""
-    out, skip = [], False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in flags:
-            skip = True
-        elif not arg.startswith(tuple(f"{flag}=" for flag in flags)):
-            out.append(arg)
-    return out
-
-
 def is_worker() -> bool:
     return bool(environment.WORKER_QUIET_SUMMARY.get())
 

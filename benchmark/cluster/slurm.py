@@ -7,15 +7,16 @@ task that Slurm cancels or preempts hands its cell back instead of losing it.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from benchmark.errors import ConfigError
@@ -27,11 +28,11 @@ SUBMIT_TIMEOUT_S = 60
 
 @dataclass(frozen=True)
 class ArrayJob:
-    """Everything one `sbatch` of the array needs; `args` are the worker command's own flags,
-    without `--workers`, `--storage` and `--tracking-uri` (the job sets those)."""
+    """Everything one `sbatch` of the array needs; `flags` are the worker command's flags as its
+    own parser read them (JSON-able); the job sets `workers`, `storage` and `tracking_uri`."""
 
     command: str
-    args: tuple[str, ...]
+    flags: dict[str, Any]
     storage: str
     tracking_uri: str
     array: int
@@ -43,24 +44,6 @@ class ArrayJob:
     signal_grace_s: int = 120
     sbatch_args: tuple[str, ...] = ()
     python: str = sys.executable
-
-
-def _flag_value(args: Sequence[str], flag: str) -> tuple[str | None, list[str]]:
-    """The value of `--flag VALUE` / `--flag=VALUE` (the last one wins) and `args` without it."""
-    value, rest, index = None, [], 0
-    while index < len(args):
-        arg = args[index]
-        if arg == flag:
-            if index + 1 >= len(args):
-                raise ConfigError(f"{flag}: expected a value after it")
-            value, index = args[index + 1], index + 2
-            continue
-        if arg.startswith(f"{flag}="):
-            value = arg.split("=", 1)[1]
-        else:
-            rest.append(arg)
-        index += 1
-    return value, rest
 
 
 def check_storage(url: str | None) -> str:
@@ -92,29 +75,27 @@ def check_tracking_uri(uri: str | None) -> str:
     return uri
 
 
-def split_worker_command(
-    argv: Sequence[str], env_tracking_uri: str | None = None
-) -> tuple[str, tuple[str, ...], str, str]:
-    """(`run`|`study`, its other flags, storage URL, tracking URI) from `run|study ARGS...`."""
-    if not argv:
-        raise ConfigError("worker command: missing; expected 'run' or 'study' and its flags")
-    command, *args = argv
+def check_worker(
+    command: str, flags: dict[str, Any], env_tracking_uri: str | None = None
+) -> tuple[str, str]:
+    """(storage URL, tracking URI) of a worker command fit for an array task, or a ConfigError
+    naming the flag."""
     if command not in WORKER_COMMANDS:
         raise ConfigError(f"worker command: expected 'run' or 'study', got {command!r}")
-    workers, args = _flag_value(args, "--workers")
-    if workers not in (None, "1"):
+    workers = flags.get("workers")
+    if workers not in (None, 1):
         raise ConfigError(
             f"--workers: each array task runs exactly 1 worker, got {workers}; "
             "use --array N for N workers"
         )
-    storage, args = _flag_value(args, "--storage")
-    tracking_uri, args = _flag_value(args, "--tracking-uri")
-    return (
-        command,
-        tuple(args),
-        check_storage(storage),
-        check_tracking_uri(tracking_uri or env_tracking_uri),
-    )
+    storage = check_storage(flags.get("storage"))
+    return storage, check_tracking_uri(flags.get("tracking_uri") or env_tracking_uri)
+
+
+def task_request(job: ArrayJob) -> str:
+    """The worker's whole request, as `vitbench run|study --request` reads it."""
+    flags = {**job.flags, "workers": 1, "storage": job.storage, "tracking_uri": job.tracking_uri}
+    return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in flags.items()})
 
 
 def sbatch_lines(job: ArrayJob) -> list[str]:
@@ -145,19 +126,7 @@ def directive_quote(option: str) -> str:
 
 def worker_argv(job: ArrayJob) -> list[str]:
     """The one worker a task runs (`python -m benchmark` is the `vitbench` console script)."""
-    return [
-        job.python,
-        "-m",
-        "benchmark",
-        job.command,
-        *job.args,
-        "--workers",
-        "1",
-        "--storage",
-        job.storage,
-        "--tracking-uri",
-        job.tracking_uri,
-    ]
+    return [job.python, "-m", "benchmark", job.command, "--request", task_request(job)]
 
 
 def render(job: ArrayJob) -> str:

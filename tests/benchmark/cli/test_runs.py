@@ -80,14 +80,12 @@ def test_runs_filters_sorts_groups(tiny_matrix, monkeypatch, capsys):
 
 
 def _cell_key(model: str, seed: int) -> str:
-    from benchmark.cli.run import resolve_matrix
-    from benchmark.matrix.plan import plan_cells
+    from benchmark.matrix.request import MatrixRequest
 
     settings = tuple(TINY[i + 1] for i, arg in enumerate(TINY) if arg == "--set")
-    presets, models, seeds, datasets, overrides, _, backends = resolve_matrix(
-        None, model, str(seed), "smoke", None, 1, settings
-    )
-    (cell,) = plan_cells(presets, models, seeds, datasets, overrides, backends)
+    request = MatrixRequest(models=model, seeds=str(seed), preset="smoke", epochs=1,
+                            settings=settings)  # fmt: skip
+    (cell,) = request.resolve().cells
     return cell.key
 
 

@@ -5,6 +5,7 @@ checked by the shell that will run it, not by reading the text back."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import stat
@@ -24,7 +25,7 @@ WORKER = ["run", "--preset", "smoke", "--storage", STORAGE, "--tracking-uri", SE
 def job(**changes) -> ArrayJob:
     values = dict(
         command="run",
-        args=("--preset", "smoke", "--experiment", "my matrix"),
+        flags={"preset": "smoke", "experiment_name": "my matrix", "settings": ("a=1",)},
         storage=STORAGE,
         tracking_uri=SERVER,
         array=3,
@@ -80,24 +81,16 @@ def test_directive_quoting_is_sbatch_s_not_the_shell_s():
 def test_exec_line_runs_one_worker_with_the_shared_storage_and_server():
     script = render(job())
     (exec_line,) = [line for line in script.splitlines() if line.startswith("exec ")]
-    assert shlex.split(exec_line) == [
-        "exec",
-        "/opt/venv/bin/python",
-        "-m",
-        "benchmark",
-        "run",
-        "--preset",
-        "smoke",
-        "--experiment",
-        "my matrix",
-        "--workers",
-        "1",
-        "--storage",
-        STORAGE,
-        "--tracking-uri",
-        SERVER,
-    ]
-    assert "'my matrix'" in exec_line
+    *argv, request = shlex.split(exec_line)
+    assert argv == ["exec", "/opt/venv/bin/python", "-m", "benchmark", "run", "--request"]
+    assert json.loads(request) == {
+        "preset": "smoke",
+        "experiment_name": "my matrix",
+        "settings": ["a=1"],
+        "workers": 1,
+        "storage": STORAGE,
+        "tracking_uri": SERVER,
+    }
 
 
 def test_bash_runs_the_script_with_the_arguments_intact(tmp_path):
@@ -109,7 +102,8 @@ def test_bash_runs_the_script_with_the_arguments_intact(tmp_path):
     )
     stand_in.chmod(0o755)
     script = tmp_path / "job.sbatch"
-    script.write_text(render(job(python=str(stand_in), args=("--set", "a b=c d", "--x", "$HOME"))))
+    flags = {"settings": ["a b=c d", "$HOME", 'it\'s "quoted" `x`']}
+    script.write_text(render(job(python=str(stand_in), flags=flags)))
     env = {
         "PATH": os.environ["PATH"],
         "OUT": str(tmp_path / "argv.txt"),
@@ -119,23 +113,14 @@ def test_bash_runs_the_script_with_the_arguments_intact(tmp_path):
     }
     subprocess.run(["bash", str(script)], env=env, check=True, timeout=30)
     lines = (tmp_path / "argv.txt").read_text().splitlines()
-    assert lines == [
-        "-m",
-        "benchmark",
-        "run",
-        "--set",
-        "a b=c d",
-        "--x",
-        "$HOME",
-        "--workers",
-        "1",
-        "--storage",
-        STORAGE,
-        "--tracking-uri",
-        SERVER,
-        str(tmp_path / "scratch" / "vitbench-41-2"),
-        SERVER,
-    ]
+    assert lines[:4] == ["-m", "benchmark", "run", "--request"]
+    assert json.loads(lines[4]) == {
+        **flags,
+        "workers": 1,
+        "storage": STORAGE,
+        "tracking_uri": SERVER,
+    }
+    assert lines[5:] == [str(tmp_path / "scratch" / "vitbench-41-2"), SERVER]
     assert (tmp_path / "scratch" / "vitbench-41-2").is_dir()
 
 
