@@ -21,6 +21,7 @@ from reports.collect import Source, check_store, collect_runs, fetch_histories, 
 from reports.errors import ReportError
 from reports.figures import Figure
 from reports.lineage import data_lines
+from reports.names import Kind
 from reports.paired import PairedResult
 from reports.ranks import RankResult
 from reports.render import Document, Section, write
@@ -118,7 +119,7 @@ def build_report(
     finished = with_group(runs[~excluded])
     if finished.empty:
         raise ReportError(f"{source.kind} {source.name!r}: no run is usable for statistics.")
-    is_study = source.kind == "study"
+    is_study = source.kind == Kind.STUDY
     curve_ids = _curve_runs(finished, max_curves_per_group, is_study)
     histories = fetch_histories(client, curve_ids, tracking_uri=uri)
     t["histories"] = time.perf_counter()

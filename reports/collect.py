@@ -18,35 +18,36 @@ from mlflow import MlflowClient
 from mlflow.entities import Run, ViewType
 from mlflow.exceptions import MlflowException
 
-from reports import sqlread
+from reports import names, sqlread
 from reports.errors import (
     ExperimentNotFoundError,
     NoFinishedRunsError,
     RunNotFoundError,
     StoreNotFoundError,
 )
+from reports.names import Kind, Status
 
 DEFAULT_EXPERIMENT = "vitbench"
 PAGE_SIZE = 5000
 TAG_COLUMNS = {
-    "vitbench.kind": "kind",
-    "model": "model",
-    "seed": "seed",
-    "preset": "preset",
-    "dataset": "dataset",
-    "config_hash": "config_hash",
-    "dataset_digest": "dataset_digest",
-    "data.source": "data_source",
-    "data.source_digest": "data_source_digest",
-    "data.class_names": "class_names",
-    "data.num_classes": "num_classes",
-    "data.train_examples": "train_examples",
-    "data.val_examples": "val_examples",
-    "data.test_examples": "test_examples",
-    "failure_reason": "failure_reason",
-    "optuna.state": "optuna_state",
-    "optuna.trial_number": "trial_number",
-    "mlflow.parentRunId": "parent_run_id",
+    names.KIND: "kind",
+    names.MODEL: "model",
+    names.SEED: "seed",
+    names.PRESET: "preset",
+    names.DATASET: "dataset",
+    names.CONFIG_HASH: "config_hash",
+    names.DATASET_DIGEST: "dataset_digest",
+    names.DATA_SOURCE: "data_source",
+    names.DATA_SOURCE_DIGEST: "data_source_digest",
+    names.DATA_CLASS_NAMES: "class_names",
+    names.DATA_NUM_CLASSES: "num_classes",
+    names.DATA_TRAIN_EXAMPLES: "train_examples",
+    names.DATA_VAL_EXAMPLES: "val_examples",
+    names.DATA_TEST_EXAMPLES: "test_examples",
+    names.FAILURE_REASON: "failure_reason",
+    names.OPTUNA_STATE: "optuna_state",
+    names.OPTUNA_TRIAL_NUMBER: "trial_number",
+    names.PARENT_RUN_ID: "parent_run_id",
 }
 # Final metrics the report reads; a run that lacks one gets NaN rather than a KeyError later.
 EXPECTED_METRICS = (
@@ -68,7 +69,7 @@ EXPECTED_METRICS = (
 class Source:
     """What the report is about: one matrix, one study, or every matrix of an experiment."""
 
-    kind: str  # "matrix" | "study" | "experiment"
+    kind: str  # Kind.MATRIX | Kind.STUDY | "experiment"
     name: str  # used for the output folder and the title
     experiment_ids: tuple[str, ...]
     parent_run_ids: tuple[str, ...]  # parents whose children are read
@@ -127,11 +128,11 @@ def _all_experiment_ids(client: MlflowClient) -> list[str]:
 
 def _parent_source(run: Run) -> Source:
     tags = dict(run.data.tags)
-    kind = tags.get("vitbench.kind", "matrix")
-    if kind not in ("matrix", "study"):
+    kind = tags.get(names.KIND, Kind.MATRIX)
+    if kind not in (Kind.MATRIX, Kind.STUDY):
         raise RunNotFoundError(
             f"Run {run.info.run_id} is a {kind!r} run, not a matrix or study parent; "
-            f"pass its parent ({tags.get('mlflow.parentRunId', 'unknown')})."
+            f"pass its parent ({tags.get(names.PARENT_RUN_ID, 'unknown')})."
         )
     name = run.info.run_name or run.info.run_id
     return Source(kind, name, (run.info.experiment_id,), (run.info.run_id,), run.info.run_id, tags)
@@ -160,18 +161,19 @@ def find_source(
         found = search_all(
             client,
             ids,
-            f"tags.`vitbench.kind` = 'study' and tags.`vitbench.study_name` = '{study}'",
+            f"{names.search_key(names.KIND)} = '{Kind.STUDY}' and "
+            f"{names.search_key(names.STUDY_NAME)} = '{study}'",
             order_by=["attributes.start_time DESC"],
             limit=1,
         )
         if not found:
-            raise RunNotFoundError(f"No study parent run tagged vitbench.study_name={study!r}.")
+            raise RunNotFoundError(f"No study parent run tagged {names.STUDY_NAME}={study!r}.")
         return _parent_source(found[0])
     exp_id = _experiment_id(client, experiment or DEFAULT_EXPERIMENT)
     parents = search_all(
         client,
         [exp_id],
-        "tags.`vitbench.kind` = 'matrix'",
+        f"{names.search_key(names.KIND)} = '{Kind.MATRIX}'",
         order_by=["attributes.start_time DESC"],
     )
     if experiment and not latest:
@@ -236,9 +238,8 @@ def _children(client: MlflowClient, source: Source, tracking_uri: str | None) ->
         return tidy_sql(raw)
     runs: list[Run] = []
     for parent_id in source.parent_run_ids:
-        runs += search_all(
-            client, source.experiment_ids, f"tags.mlflow.parentRunId = '{parent_id}'"
-        )
+        query = f"{names.search_key(names.PARENT_RUN_ID)} = '{parent_id}'"
+        runs += search_all(client, source.experiment_ids, query)
     return runs_frame(runs)
 
 
@@ -253,11 +254,11 @@ def collect_runs(
         raise NoFinishedRunsError(f"{source.kind} {source.name!r} has no child runs.")
     frame = frame.sort_values("start_time", ascending=False, kind="stable")
     if source.kind == "experiment" and frame["config_hash"].notna().any():
-        ok = frame["status"] == "FINISHED"
+        ok = frame["status"] == Status.FINISHED
         done = frame[ok]
         done = done[~done["config_hash"].duplicated() | done["config_hash"].isna()]
         frame = pd.concat([done, frame[~ok]])
-    if not (frame["status"] == "FINISHED").any():
+    if not (frame["status"] == Status.FINISHED).any():
         raise NoFinishedRunsError(
             f"{source.kind} {source.name!r} has {len(frame)} child runs but none FINISHED; "
             "there is nothing to compare."

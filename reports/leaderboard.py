@@ -19,6 +19,7 @@ from mlflow.entities import Run
 
 from reports.collect import Source, find_source, runs_frame, search_all
 from reports.errors import ReportError, RunNotFoundError
+from reports.names import PARENT_RUN_ID, Kind, Status, search_key
 
 # leaderboard column -> MLflow metric it is read from (None: computed or a tag)
 METRICS = {
@@ -69,7 +70,8 @@ def find_leaderboard_source(
 def _children(client: MlflowClient, source: Source) -> list[Run]:
     runs: list[Run] = []
     for parent in source.parent_run_ids:
-        runs += search_all(client, source.experiment_ids, f"tags.mlflow.parentRunId = '{parent}'")
+        query = f"{search_key(PARENT_RUN_ID)} = '{parent}'"
+        runs += search_all(client, source.experiment_ids, query)
     return runs
 
 
@@ -80,8 +82,8 @@ def _newest_per_cell(frame: pd.DataFrame) -> pd.DataFrame:
     def newest(part: pd.DataFrame) -> pd.DataFrame:
         return part[~part["config_hash"].duplicated() | part["config_hash"].isna()]
 
-    finished = newest(frame[frame["status"] == "FINISHED"])
-    others = frame[(frame["status"] != "FINISHED")]
+    finished = newest(frame[frame["status"] == Status.FINISHED])
+    others = frame[(frame["status"] != Status.FINISHED)]
     others = newest(others[~others["config_hash"].isin(finished["config_hash"].dropna())])
     return pd.concat([finished, others])
 
@@ -110,7 +112,7 @@ def leaderboard(client: MlflowClient, source: Source) -> pd.DataFrame:
     end = frame["run_id"].map(ends)
     out["wall_s"] = ((end - frame["start_time"]) / 1000).where(end.notna())
     out["run_id"] = frame["run_id"]
-    if source.kind == "study":
+    if source.kind == Kind.STUDY:
         out["trial"] = frame["trial_number"]
         out["state"] = frame["optuna_state"]
         for col in ("objective", "objective_1"):
@@ -170,7 +172,7 @@ def group_summary(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     rows = []
     for values, part in frame.groupby(keys, dropna=False, sort=True):
         values = values if isinstance(values, tuple) else (values,)
-        done = part[part["status"] == "FINISHED"]
+        done = part[part["status"] == Status.FINISHED]
         row = dict(zip(by, values, strict=True))
         row.update(n=len(part), n_finished=len(done))
         for col in ("test_top1", "test_top5", "best_val", "train_img_s", "wall_s"):

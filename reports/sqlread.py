@@ -19,7 +19,9 @@ from mlflow.utils.uri import extract_db_type_from_uri
 from sqlalchemy import Engine, and_, create_engine, select
 from sqlalchemy.pool import NullPool
 
-PARENT_TAG = "mlflow.parentRunId"
+from reports.names import PARENT_RUN_ID
+
+PARENT_TAG = PARENT_RUN_ID
 
 
 def is_sql_uri(uri: str) -> bool:

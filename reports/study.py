@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from reports import names
 from reports.tables import Table, fmt_num, fmt_pct
 
 NOT_TUNED = {"seed", "preset", "params_total", "params_trainable", "params_non_trainable"}
@@ -25,7 +26,7 @@ OBJECTIVE_LABEL = "objective: best val accuracy %"
 
 def directions(parent_tags: dict[str, str]) -> tuple[tuple[str, ...], bool]:
     """(directions, assumed?) for objective, objective_1."""
-    for key in ("vitbench.directions", "optuna.directions", "vitbench.direction"):
+    for key in (names.STUDY_DIRECTIONS, names.OPTUNA_DIRECTIONS, names.STUDY_DIRECTION_OLD):
         if parent_tags.get(key):
             parts = tuple(p.strip().lower() for p in parent_tags[key].split(","))
             return parts + DEFAULT_DIRECTIONS[len(parts) :], False

@@ -21,7 +21,11 @@ from mlflow.store.tracking.dbmodels.models import (
     SqlTag,
 )
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+from mlflow.utils.mlflow_tags import MLFLOW_RUN_NAME, MLFLOW_USER
 from sqlalchemy import insert
+
+from reports import names
+from reports.names import Kind, Status
 
 MODELS = {"vit": (21_749_803, 0.53), "vit_sl": (21_778_539, 0.56), "eanet": (361_387, 0.45)}
 
@@ -88,18 +92,18 @@ def _metrics(rng: np.random.Generator, model: str, epochs: int) -> list[tuple[st
 
 def _tags(pid: str, model: str, seed: int, name: str) -> dict[str, str]:
     return {
-        "mlflow.parentRunId": pid,
-        "mlflow.runName": name,
-        "mlflow.user": "perf",
-        "vitbench.kind": "cell",
-        "model": model,
-        "seed": str(seed),
-        "preset": "perf",
-        "dataset": "synthetic",
-        "dataset_digest": "0" * 16,
-        "config_hash": f"{model}-{seed}",
+        names.PARENT_RUN_ID: pid,
+        MLFLOW_RUN_NAME: name,
+        MLFLOW_USER: "perf",
+        names.KIND: Kind.CELL.value,
+        names.MODEL: model,
+        names.SEED: str(seed),
+        names.PRESET: "perf",
+        names.DATASET: "synthetic",
+        names.DATASET_DIGEST: "0" * 16,
+        names.CONFIG_HASH: f"{model}-{seed}",
         "backend": "tensorflow",
-        "hardware": "synthetic",
+        names.HARDWARE: "synthetic",
     }
 
 
@@ -124,12 +128,13 @@ def populate_store(
     parent = client.create_run(
         exp_id,
         run_name=f"matrix-perf-{n_runs}",
-        tags={"vitbench.kind": "matrix", "vitbench.preset": "perf", "vitbench.matrix_hash": "perf"},
+        tags={names.KIND: Kind.MATRIX, names.MATRIX_PRESET: "perf", names.MATRIX_HASH: "perf"},
         start_time=now_ms,
     )
     pid = parent.info.run_id
     models = list(MODELS)
     runs, tags, params, metrics, latest = [], [], [], [], []
+    finished = Status.FINISHED.value  # the SQL row's status column
     for i in range(n_runs):
         model, seed = models[i % len(models)], i // len(models)
         rid, name = uuid.uuid4().hex, f"{model}-s{seed}"
@@ -138,7 +143,7 @@ def populate_store(
                 "run_uuid": rid, "name": name, "experiment_id": int(exp_id),
                 "artifact_uri": f"{artifact_root}/{rid}/artifacts", "source_type": "UNKNOWN",
                 "source_name": "", "entry_point_name": "", "user_id": "perf",
-                "status": "FINISHED", "start_time": now_ms + i, "end_time": now_ms + i + 1,
+                "status": finished, "start_time": now_ms + i, "end_time": now_ms + i + 1,
                 "deleted_time": None, "source_version": "", "lifecycle_stage": "active",
             }
         )  # fmt: skip
@@ -165,5 +170,5 @@ def populate_store(
             conn.execute(insert(model_cls), rows)
         conn.execute(insert(SqlMetric), metrics)
         conn.execute(insert(SqlLatestMetric), latest)
-    client.set_terminated(pid, "FINISHED")
+    client.set_terminated(pid, Status.FINISHED)
     return pid

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reports.names import Status
 from reports.paired import MIN_PAIRS_FOR_VERDICT, PairedResult
 from reports.stats import INTERVAL_METHOD, MIN_N_FOR_INTERVAL, summarize
 
@@ -48,7 +49,7 @@ WITH_INTERVAL = {c[0][: -len("_ci")] for c in MAIN_COLUMNS if c[0].endswith("_ci
 def excluded_mask(runs: pd.DataFrame) -> pd.Series:
     """Runs kept out of statistics: not FINISHED, or Optuna trials that were pruned/failed."""
     state = runs["optuna_state"].fillna("COMPLETE")
-    return (runs["status"] != "FINISHED") | ~state.isin(["COMPLETE"])
+    return (runs["status"] != Status.FINISHED) | ~state.isin(["COMPLETE"])
 
 
 def group_columns(finished: pd.DataFrame) -> list[str]:

@@ -20,6 +20,7 @@ from benchmark.config import (
     resolve_config,
 )
 from benchmark.paths import DEFAULT_EXPERIMENT
+from reports.names import STUDY_BASE_CONFIG_HASH, STUDY_MODEL, STUDY_PRESET, STUDY_SPACE
 from studies.metrics import metric_names
 from studies.runner import StudySettings
 from studies.space import SearchSpace, load_space
@@ -109,8 +110,8 @@ class StudyRequest:
     def identity(self) -> dict[str, str]:
         """What a study name is bound to (checked on resume)."""
         return {
-            "vitbench.model": self.model,
-            "vitbench.preset": self.preset.name,
-            "vitbench.base_config_hash": self.base.config_hash(),
-            "vitbench.space": self.space.digest(),
+            STUDY_MODEL: self.model,
+            STUDY_PRESET: self.preset.name,
+            STUDY_BASE_CONFIG_HASH: self.base.config_hash(),
+            STUDY_SPACE: self.space.digest(),
         }

@@ -21,6 +21,16 @@ from optuna.trial import TrialState
 from benchmark.errors import ConfigError
 from benchmark.tracking import runs as tracking
 from benchmark.tracking.server import redact
+from reports.names import (
+    FAILURE_REASON,
+    KIND,
+    STUDY_BEST_TRIAL,
+    STUDY_DIRECTIONS,
+    STUDY_NAME,
+    STUDY_PARETO_TRIALS,
+    STUDY_STORAGE,
+    Kind,
+)
 from studies.objective import StudyContext, objective_for
 
 POLL_S = 2.0
@@ -96,10 +106,10 @@ def check_identity(study, identity: dict[str, str]) -> None:
 
 def study_parent(client, experiment_id: str, settings: StudySettings, tags: dict[str, str]) -> str:
     """One parent run per study name, reused on resume."""
-    identity = {"vitbench.kind": "study", "vitbench.study_name": settings.study_name}
+    identity = {KIND: Kind.STUDY.value, STUDY_NAME: settings.study_name}
     extra = {
-        "vitbench.directions": ",".join(settings.directions),
-        "vitbench.storage": redact(settings.storage_url),
+        STUDY_DIRECTIONS: ",".join(settings.directions),
+        STUDY_STORAGE: redact(settings.storage_url),
         **tags,
     }
     name = f"study-{settings.study_name}"
@@ -114,7 +124,7 @@ def _counts(study) -> dict[str, int]:
     counts: dict[str, int] = {}
     for trial in study.get_trials(deepcopy=False):
         counts[trial.state.name] = counts.get(trial.state.name, 0) + 1
-        if trial.state.name == "FAIL" and "failure_reason" in trial.user_attrs:
+        if trial.state == TrialState.FAIL and FAILURE_REASON in trial.user_attrs:
             counts["ERROR"] = counts.get("ERROR", 0) + 1  # raised, not a lost worker
     return counts
 
@@ -126,7 +136,7 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_t
     A worker that sees the last trials running elsewhere waits for them: if their worker dies,
     this one picks up the re-queued trial once the heartbeat grace period has passed."""
 
-    done_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    done_states = (TrialState.COMPLETE, TrialState.PRUNED)
     if on_trial is None and not ctx.quiet:
         names = list(settings.metric_names) or None
 
@@ -143,14 +153,16 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_t
             echo(f"timeout ({settings.timeout:g} s) reached; stopping this worker")
             return
         counts = _counts(study)
-        done = counts.get("COMPLETE", 0) + counts.get("PRUNED", 0)
-        if settings.n_trials is not None and not counts.get("WAITING", 0):
+        done = counts.get(TrialState.COMPLETE.name, 0) + counts.get(TrialState.PRUNED.name, 0)
+        if settings.n_trials is not None and not counts.get(TrialState.WAITING.name, 0):
             if done >= settings.n_trials:
                 return
             if counts.get("ERROR", 0) >= settings.n_trials:
-                echo(f"{counts['ERROR']} trials raised (the budget): stopping; see failure_reason")
+                echo(
+                    f"{counts['ERROR']} trials raised (the budget): stopping; see {FAILURE_REASON}"
+                )
                 return
-            busy = counts.get("RUNNING", 0)
+            busy = counts.get(TrialState.RUNNING.name, 0)
             if done + busy >= settings.n_trials:
                 if not waiting_logged:
                     echo(f"waiting for {busy} running trial(s) of other workers")
@@ -188,7 +200,7 @@ def values_text(values, names: list[str] | None = None) -> str:
 
 def trial_line(trial, names: list[str] | None = None) -> str:
     """One line per finished trial: number, state, named values, params, and why it stopped."""
-    reason = trial.user_attrs.get("failure_reason") or trial.user_attrs.get("pruned_reason") or ""
+    reason = trial.user_attrs.get(FAILURE_REASON) or trial.user_attrs.get("pruned_reason") or ""
     line = (f"trial {trial.number}: {trial.state.name} {values_text(trial.values, names)} "
             f"{params_text(trial.params)}")  # fmt: skip
     return f"{line}  ({reason})" if reason else line
@@ -228,15 +240,13 @@ def summarize(study, client, parent_run_id: str, echo=print, quiet=False) -> dic
         names = study.metric_names
         for t in front:
             echo(f"  trial {t.number}: {values_text(t.values, names)} {params_text(t.params)}")
-        client.set_tag(
-            parent_run_id, "vitbench.pareto_trials", ",".join(str(t.number) for t in front)
-        )
+        client.set_tag(parent_run_id, STUDY_PARETO_TRIALS, ",".join(str(t.number) for t in front))
         return {"counts": counts, "pareto": [t.number for t in front]}
     best = study.best_trial
     name = (study.metric_names or ["objective"])[0]
     echo(f"best trial {best.number}: {name}={_num(best.value)} {params_text(best.params)}")
     client.log_metric(parent_run_id, "best_objective", float(best.value))
-    client.set_tag(parent_run_id, "vitbench.best_trial", str(best.number))
+    client.set_tag(parent_run_id, STUDY_BEST_TRIAL, str(best.number))
     for key, value in best.params.items():
         client.set_tag(parent_run_id, f"best.{key}", str(value))
     return {"counts": counts, "best": best.number}

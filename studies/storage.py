@@ -18,6 +18,7 @@ from benchmark import environment, paths
 from benchmark.errors import ConfigError, StorageUnavailableError
 from benchmark.matrix.work_queue import heartbeat_storage
 from benchmark.tracking.server import redact
+from reports.names import KIND, Kind
 
 DEFAULT_MAX_RETRY = 3
 
@@ -80,9 +81,7 @@ QUEUE_NAME = re.compile(r"^matrix-[0-9a-f]{16}$")  # benchmark.matrix.work_queue
 
 def is_cell_queue(study) -> bool:
     """A matrix's cell queue (`matrix-<hash>`), not a study: vitbench's internal bookkeeping."""
-    return study.user_attrs.get("vitbench.kind") == "cell_queue" or bool(
-        QUEUE_NAME.match(study.study_name)
-    )
+    return study.user_attrs.get(KIND) == Kind.CELL_QUEUE or bool(QUEUE_NAME.match(study.study_name))
 
 
 class StudiesOnlyStorage(RDBStorage):

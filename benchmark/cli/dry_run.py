@@ -14,6 +14,7 @@ import click
 
 from benchmark.cli.formats import print_table
 from benchmark.tracking.server import redact
+from reports.names import KIND, STUDY_NAME, Kind, search_key
 
 
 def show_matrix_plan(
@@ -117,8 +118,8 @@ def show_study_plan(request, tracking_uri: str | None) -> None:
                    "study's parent run would be created")  # fmt: skip
     else:
         parents = find_runs(view.client, view.experiment_id,
-                            "tags.`vitbench.kind` = 'study' and "
-                            f"tags.`vitbench.study_name` = '{s.study_name}'")  # fmt: skip
+                            f"{search_key(KIND)} = '{Kind.STUDY}' and "
+                            f"{search_key(STUDY_NAME)} = '{s.study_name}'")  # fmt: skip
         parent = (f"parent run {parents[0].info.run_id} would be reused" if parents
                   else "the study's parent run would be created")  # fmt: skip
         click.echo(f"  tracking {redact(view.uri)}, experiment {request.experiment!r}: {parent}")

@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from reports.names import Status
+
 
 def say(line: str, quiet: bool = False) -> None:
     if not quiet:
@@ -64,11 +66,11 @@ class MatrixProgress:
     def cell_ended(self, outcome) -> None:
         self.progress.advance(self.cells_task)
         message = {
-            "SKIPPED": "skipped: already FINISHED with the same config hash "
+            Status.SKIPPED: f"skipped: already {Status.FINISHED} with the same config hash "
             f"(run {outcome.run_id})",
-            "FINISHED": f"finished (run {outcome.run_id})",
-            "FAILED": f"FAILED: {outcome.reason} (run {outcome.run_id})",
-        }.get(outcome.status, outcome.status)
+            Status.FINISHED: f"finished (run {outcome.run_id})",
+            Status.FAILED: f"{Status.FAILED}: {outcome.reason} (run {outcome.run_id})",
+        }.get(outcome.status, str(outcome.status))
         line = f"{outcome.cell.label}: {message}"
         if self.interactive:
             self.progress.console.print(line)
@@ -105,7 +107,7 @@ class MatrixProgress:
                 o.cell.config.model.name,
                 str(o.cell.config.seed),
                 o.cell.config.preset,
-                o.status,
+                str(o.status),
                 pct("test_accuracy"),
                 pct("test_top5_accuracy"),
                 pct("best_val_accuracy"),

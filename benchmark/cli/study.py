@@ -12,6 +12,7 @@ from benchmark.config import BACKENDS, MODELS, overrides_from
 from benchmark.errors import ConfigError
 from benchmark.training import preemption
 from benchmark.training.backends import select
+from reports.names import STUDY_MODEL, STUDY_PRESET, Status
 
 
 @click.command(name="study")
@@ -124,7 +125,7 @@ def command(**flags) -> None:
 
     connection = connect(request.tracking_uri, request.experiment)
     client, experiment_id = connection.client, connection.experiment_id
-    tags = {"vitbench.preset": request.preset.name, "vitbench.model": request.model}
+    tags = {STUDY_PRESET: request.preset.name, STUDY_MODEL: request.model}
     parent = study_parent(client, experiment_id, settings, tags)
     if request.workers > 1:
         if is_sqlite(settings.storage_url):
@@ -181,7 +182,7 @@ def _optimize(request, study, client, experiment_id: str, parent: str, quiet: bo
         with StudyProgress(study, request.settings.n_trials, interactive, quiet) as progress:
             optimize(study, ctx, request.settings, echo=click.echo, on_trial=progress.trial_ended)
     except KeyboardInterrupt:
-        client.set_terminated(parent, "KILLED")
+        client.set_terminated(parent, Status.KILLED)
         raise
 
 
@@ -190,7 +191,7 @@ def _finish(request, study, client, parent: str, quiet: bool) -> None:
     from studies.runner import summarize
 
     summarize(study, client, parent, echo=click.echo, quiet=quiet)
-    client.set_terminated(parent, "FINISHED")
+    client.set_terminated(parent, Status.FINISHED)
     if not request.export_best:
         return
     from studies.export import best_config, write_preset

@@ -11,6 +11,7 @@ from mlflow.tracking import MlflowClient
 from benchmark.perf.suite import EPOCH, RATIOS
 from benchmark.tracking import runs as tracking
 from benchmark.tracking.server import resolve_tracking_uri
+from reports.names import KIND, Kind, Status
 
 TARGETS = {"overhead_ratio": 0.97, "speedup_over_seed": 1.3, "report_s": 15.0}  # 10,000 runs
 RATIO_KEYS = tuple(k for key, *_ in RATIOS for k in (key, f"{key}_best"))
@@ -118,12 +119,12 @@ def log_to_mlflow(figures: dict[str, Any], json_path: Path, tracking_uri: str | 
     uri = resolve_tracking_uri(tracking_uri)
     client = MlflowClient(uri)
     experiment_id = tracking.get_experiment_id(client, "vitbench-perf", uri)
-    run = client.create_run(experiment_id, run_name="perf", tags={"vitbench.kind": "perf"})
+    run = client.create_run(experiment_id, run_name="perf", tags={KIND: Kind.PERF})
     run_id = run.info.run_id
     for key, value in figures["settings"].items():
         client.log_param(run_id, key, str(value))
     for key, value in flat_metrics(figures).items():
         client.log_metric(run_id, key.replace("%", "pct"), value)
     client.log_artifact(run_id, str(json_path))
-    client.set_terminated(run_id, "FINISHED")
+    client.set_terminated(run_id, Status.FINISHED)
     return run_id

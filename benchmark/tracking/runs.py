@@ -50,6 +50,7 @@ from benchmark.tracking.server import (
 )
 from benchmark.tracking.store import follow_moved_store
 from benchmark.tracking.ui_view import prepare_runs_view
+from reports.names import GIT_COMMIT, SLURM_JOB, WORKER, Status, search_key
 
 PACKAGES = (
     "keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "mlflow", "optuna", "numpy",
@@ -101,12 +102,12 @@ def logged_epochs(client: MlflowClient, run_id: str) -> set[int]:
 
 def worker_tags() -> dict[str, str]:
     """Which worker holds a cell now (updated on takeover); the Slurm array task, if any."""
-    tags = {"vitbench.worker": f"{socket.gethostname()}:{os.getpid()}"}
+    tags = {WORKER: f"{socket.gethostname()}:{os.getpid()}"}
     job, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
     if job and task:
-        tags["vitbench.slurm_job"] = f"{job}_{task}"
+        tags[SLURM_JOB] = f"{job}_{task}"
     elif os.environ.get("SLURM_JOB_ID"):
-        tags["vitbench.slurm_job"] = os.environ["SLURM_JOB_ID"]
+        tags[SLURM_JOB] = os.environ["SLURM_JOB_ID"]
     return tags
 
 
@@ -326,10 +327,10 @@ def find_or_create_parent(
     """The one parent run (matrix or study) whose tags hold `identity`, marked RUNNING.
 
     Reused on resume; concurrent creators converge on the oldest and delete their own."""
-    query = " and ".join(f"tags.`{k}` = '{v}'" for k, v in identity.items())
+    query = " and ".join(f"{search_key(k)} = '{v}'" for k, v in identity.items())
     existing = find_runs(client, experiment_id, query)
     if not existing:
-        all_tags = {**identity, "git_commit": git_commit(), **tags}
+        all_tags = {**identity, GIT_COMMIT: git_commit(), **tags}
         mine = create_run(client, experiment_id, name, all_tags)
         existing = find_runs(client, experiment_id, query)
         oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
@@ -337,6 +338,6 @@ def find_or_create_parent(
             client.delete_run(mine)
         return oldest.info.run_id
     oldest = min(existing, key=lambda r: (r.info.start_time, r.info.run_id))
-    if oldest.info.status != "RUNNING":
-        client.update_run(oldest.info.run_id, status="RUNNING")
+    if oldest.info.status != Status.RUNNING:
+        client.update_run(oldest.info.run_id, status=Status.RUNNING)
     return oldest.info.run_id

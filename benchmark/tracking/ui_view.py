@@ -18,6 +18,8 @@ import json
 
 from mlflow.tracking import MlflowClient
 
+from reports import names
+
 KIND_TAG = "mlflow.experimentKind"
 KIND = "custom_model_development"  # the training-runs kind of MLflow 3's experiment page
 VIEW_KEY = "vitbench-runs"
@@ -29,10 +31,10 @@ def _column(kind: str, key: str) -> str:
 
 
 COLUMNS = [
-    _column("tags", "model"),
-    _column("tags", "seed"),
-    _column("tags", "preset"),
-    _column("tags", "dataset"),
+    names.search_key(names.MODEL),
+    names.search_key(names.SEED),
+    names.search_key(names.PRESET),
+    names.search_key(names.DATASET),
     _column("metrics", "test_accuracy"),
     _column("metrics", "test_top5_accuracy"),
     _column("metrics", "best_val_accuracy"),
@@ -45,7 +47,7 @@ COLUMNS = [
 def view_state() -> dict:
     """Child runs (matrix cells and study trials) only, best test accuracy first."""
     return {
-        "searchFilter": "tags.`mlflow.parentRunId` IS NOT NULL",
+        "searchFilter": f"{names.search_key(names.PARENT_RUN_ID)} IS NOT NULL",
         "orderByKey": _column("metrics", "test_accuracy"),
         "orderByAsc": False,
         "selectedColumns": COLUMNS,
