@@ -2,12 +2,14 @@
 
 `assert_layer_contract` checks what breaks saving, cloning and tuning when a layer gets it wrong:
 config == constructor arguments, `from_config` + same weights == same outputs, a `.keras` round
-trip == same outputs, every variable is a tracked weight (no raw `tf.Variable`), and the real
-output shape == `compute_output_shape`.
+trip == same outputs, every variable is a tracked weight (no raw `tf.Variable`), the real
+output shape == `compute_output_shape`, and under a mixed dtype policy every sublayer follows the
+layer's policy (keras-hub's `run_precision_test`): precision is set per layer, never globally.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 import tensorflow as tf
 
 import benchmark.layers
+from benchmark.config import ModelConfig
 from benchmark.config.registry import ATTENTIONS
 from benchmark.layers import (
     EncoderBlock,
@@ -124,9 +127,44 @@ def assert_layer_contract(
     symbolic = (None, *input_shape[1:])
     assert tuple(layer.compute_output_shape(symbolic)) == tuple(model.output.shape)
 
+    # 6. Mixed precision: the policy reaches every sublayer; float32 variables, low outputs.
+    for name in MIXED_POLICIES:
+        assert_follows_policy(layer_cls, init_kwargs, x, keras.DTypePolicy(name))
+
+
+MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
+
+
+def assert_follows_policy(layer_cls: type, init_kwargs: dict[str, Any], x, policy) -> None:
+    """Built with `dtype=policy`: every sublayer computes in the policy's compute dtype and keeps
+    its variables in the variable dtype (float32), and the output has the compute dtype."""
+    layer = layer_cls(**init_kwargs, dtype=policy)
+    output = layer(x, training=False)
+    sublayers: list = []
+    _scan(layer, sublayers, [], [], set())
+    for sublayer in sublayers:
+        assert (sublayer.compute_dtype, sublayer.variable_dtype) == (
+            policy.compute_dtype,
+            policy.variable_dtype,
+        ), f"{sublayer.path or sublayer.name} ignores the {policy.name} policy of {layer.name}"
+    assert {str(w.dtype) for w in layer.weights} == {policy.variable_dtype}
+    assert keras.backend.standardize_dtype(output.dtype) == policy.compute_dtype, (
+        f"{layer_cls.__name__} under {policy.name} returns {output.dtype}"
+    )
+
 
 IMAGES = (2, 16, 16, 3)
 TOKENS = (2, 8, 16)
+TINY_MODEL = ModelConfig(hidden_dim=16, num_heads=2, key_dim=4, dim_coefficient=2,
+                         attention_dropout_rate=0.1, projection_dropout_rate=0.1)  # fmt: skip
+
+
+def attention_options(key: str, model: ModelConfig = TINY_MODEL) -> dict[str, Any]:
+    """What the model builder gives attention `key` for a width-16 block (any registry entry)."""
+    from benchmark.models.classifier import layer_arguments
+
+    return layer_arguments(ATTENTIONS[key], model)
+
 
 CASES = [
     pytest.param(PatchTokenizer, {"patch_size": 4, "hidden_dim": 16}, IMAGES, id="patch"),
@@ -195,13 +233,9 @@ CASES = [
         EncoderBlock,
         {
             "attention": attention,
+            "attention_options": attention_options(attention),
             "hidden_dim": 16,
-            "num_heads": 2,
             "mlp_dim": 32,
-            "key_dim": 4,
-            "dim_coefficient": 2,
-            "attention_dropout_rate": 0.1,
-            "projection_dropout_rate": 0.1,
             "mlp_dropout_rate": 0.1,
             "activation": "gelu_approximate",
             "mlp_output_activation": "gelu",
@@ -235,11 +269,12 @@ def test_encoder_block_uses_the_requested_attention():
         "external": ExternalAttention,
     }
     assert set(expected) <= set(ATTENTIONS)
+    untied = dataclasses.replace(TINY_MODEL, key_dim=None)
     for key, cls in expected.items():
-        block = EncoderBlock(key, hidden_dim=16, num_heads=2, mlp_dim=32, dim_coefficient=2)
+        block = EncoderBlock(key, attention_options(key, untied), hidden_dim=16, mlp_dim=32)
         assert type(block.attention_layer) is cls
     for key, spec in ATTENTIONS.items():  # any registered variant, the shipped ones included
-        block = EncoderBlock(key, hidden_dim=16, num_heads=2, mlp_dim=32, dim_coefficient=2)
+        block = EncoderBlock(key, attention_options(key, untied), hidden_dim=16, mlp_dim=32)
         assert type(block.attention_layer).__name__ == spec.layer
 
 
@@ -274,7 +309,7 @@ def test_token_width_must_match_hidden_dim():
         LocalitySelfAttention(hidden_dim=16, num_heads=2),
         ExternalAttention(hidden_dim=16, num_heads=2, dim_coefficient=2),
         PositionEmbedding(num_patches=4, hidden_dim=16),
-        EncoderBlock("mhsa", hidden_dim=16, num_heads=2, mlp_dim=32),
+        EncoderBlock("mhsa", {"hidden_dim": 16, "num_heads": 2}, hidden_dim=16, mlp_dim=32),
     ):
         with pytest.raises(ValueError, match="hidden_dim"):
             layer(np.zeros((1, 4, 8), "float32"))
@@ -315,6 +350,31 @@ class _ForgetsConfig(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
+
+
+class _IgnoresPolicy(keras.layers.Layer):
+    """A sublayer created without `dtype=self.dtype_policy`: it computes in float32 under a
+    mixed policy (and only the global policy could have changed that)."""
+
+    def __init__(self, units: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(x)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_contract_helper_rejects_a_sublayer_without_the_policy():
+    x = np.zeros((2, 3, 8), "float32")
+    with pytest.raises(AssertionError, match="policy"):
+        assert_follows_policy(_IgnoresPolicy, {"units": 4}, x, keras.DTypePolicy("mixed_float16"))
 
 
 def test_contract_helper_rejects_a_raw_tf_variable(tmp_path):
