@@ -3,7 +3,8 @@
 The choices are static (Optuna-friendly), and a space is checked against the preset's resolved
 config when it is LOADED: a patch size that does not divide the image, a head count or
 `dim_coefficient` that does not divide every listed width is rejected there, naming the parameter
-and the offending values. So every combination a sampler can draw is a valid run.
+and the offending values. The rules are the config's own (`benchmark.config.checks`), run on each
+listed value. So every combination a sampler can draw is a valid run.
 
 Format (per model; a parameter is a list = categorical, or a mapping = numeric range):
 
@@ -21,12 +22,12 @@ import dataclasses
 import hashlib
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmark.config import (
-    MODELS,
     ConfigError,
     RunConfig,
     close_match_hint,
@@ -34,7 +35,15 @@ from benchmark.config import (
     from_dict,
     input_size,
     load_yaml_file,
+    resolved_attention,
+    resolved_tokenizer,
     to_dict,
+)
+from benchmark.config.checks import (
+    check_dim_coefficient,
+    check_heads,
+    check_patch_size,
+    check_shifted_patch,
 )
 
 SPACES_DIR = Path(__file__).parent / "spaces"
@@ -209,38 +218,52 @@ def _values(space: SearchSpace, name: str, default: Any) -> tuple[Any, ...]:
     return (default,)
 
 
+def _rejects(check: Callable[..., None], *args: Any) -> bool:
+    """Whether a config rule refuses these values (its own message is replaced by one that
+    lists every offending value of the space)."""
+    try:
+        check(*args)
+    except ConfigError:
+        return True
+    return False
+
+
 def check_constraints(space: SearchSpace, base: RunConfig, where: str) -> None:
     """Reject choices that can form an invalid model, with the parameter and values named."""
 
     m = base.model
     size = input_size(base)
-    attention = m.attention or MODELS[m.name].attention
-    tokenizer = m.tokenizer or MODELS[m.name].tokenizer
+    attention, tokenizer = resolved_attention(base), resolved_tokenizer(base)
     patches = _values(space, "patch_size", m.patch_size)
     widths = _values(space, "hidden_dim", m.hidden_dim)
     heads = _values(space, "num_heads", m.num_heads)
-    bad = [p for p in patches if p <= 0 or size % p]
+    bad = [p for p in patches if _rejects(check_patch_size, p, size)]
     if bad:
         raise ConfigError(
             f"{where}: {space.model}.patch_size: {bad} do not divide the image size {size} "
             f"(preset {base.preset}); use divisors of {size}"
         )
-    if tokenizer == "shifted_patch" and min(patches) < 2:
+    if any(_rejects(check_shifted_patch, tokenizer, p) for p in patches):
         raise ConfigError(f"{where}: {space.model}.patch_size: shifted patches need >= 2")
-    if m.key_dim is None or attention == "external":
-        bad = [h for h in heads if h <= 0 or any(w % h for w in widths)]
-        if bad:
-            raise ConfigError(
-                f"{where}: {space.model}.num_heads: {bad} do not divide every hidden_dim in "
-                f"{list(widths)}; use common divisors"
-            )
+    bad = [
+        h for h in heads if any(_rejects(check_heads, w, h, m.key_dim, attention) for w in widths)
+    ]
+    if bad:
+        raise ConfigError(
+            f"{where}: {space.model}.num_heads: {bad} do not divide every hidden_dim in "
+            f"{list(widths)}; use common divisors"
+        )
     if any(p.name == "dim_coefficient" for p in space.params):
         if attention != "external":
             raise ConfigError(
                 f"{where}: {space.model}.dim_coefficient: only external attention (eanet) uses it"
             )
         coefficients = _values(space, "dim_coefficient", m.dim_coefficient)
-        bad = [c for c in coefficients if c <= 0 or any(w % c for w in widths)]
+        bad = [
+            c
+            for c in coefficients
+            if any(_rejects(check_dim_coefficient, w, c, attention) for w in widths)
+        ]
         if bad:
             raise ConfigError(
                 f"{where}: {space.model}.dim_coefficient: {bad} do not divide every hidden_dim "

@@ -1,9 +1,8 @@
 """`vitbench models`: every preset's model(s) with parameter counts, analytic FLOPs and the
 preset's description.
 
-TensorFlow-free and quick: counts come from `benchmark.models.counts` (formulas from the config,
-pinned to the built Keras models by tests), never from building a model. A tokenizer or attention
-without a formula yet falls back to building its model.
+TensorFlow-free and quick: counts come from `benchmark.models.cost` (the one formula, also what
+every run logs; pinned to freshly built Keras models by tests), never from building a model.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from benchmark.cli.formats import emit
 from benchmark.config import (
     input_size,
     load_preset,
-    num_classes,
     preset_names,
     reads_path,
     resolve_config,
@@ -39,40 +37,22 @@ NUMERIC = ("image_size", "params_total", "params_trainable", "params_non_trainab
            "flops_per_image")  # fmt: skip
 
 
-def _built_counts(config, classes: int, size: int | None = None) -> tuple[dict[str, int], int]:
-    """Slow path (a variant without a formula, or own data whose size is read from the files):
-    build the Keras model (imports a Keras backend)."""
-    from benchmark.models.classifier import build_classifier
-    from benchmark.models.flops import forward_flops
-    from benchmark.training.loop import parameter_counts
-
-    model = build_classifier(config.model, input_size(config, size), 3, classes)
-    return parameter_counts(model), forward_flops(config, 3, classes, size)
-
-
 def preset_rows() -> list[dict]:
-    from benchmark.models.counts import has_formula, model_cost
+    from benchmark.models.cost import model_cost
 
     rows = []
     for name in preset_names():
         preset = load_preset(name)
         for model_name in preset.default_models():
             config = resolve_config(preset, model_name)
-            size = None
+            channels, classes, size = 3, None, None
             if reads_path(config):  # a user preset on own data: its size and classes are read
                 from benchmark.data.loading import load_dataset  # deferred: reads the files
 
                 data = load_dataset(config.data)
-                classes, size = data.num_classes, data.image_size
-                counts, flops = _built_counts(config, classes, size)
-            elif has_formula(config):
-                classes = num_classes(config)
-                cost = model_cost(config, 3, classes)
-                counts = {"total": cost.params, "trainable": cost.params, "non_trainable": 0}
-                flops = cost.flops
-            else:
-                classes = num_classes(config)
-                counts, flops = _built_counts(config, classes)
+                channels, classes, size = data.channels, data.num_classes, data.image_size
+            cost = model_cost(config, channels, classes, size)
+            counts, flops = cost.param_counts(), cost.flops
             rows.append(
                 {
                     "preset": name,

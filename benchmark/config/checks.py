@@ -1,6 +1,7 @@
 """Cross-field checks: impossible combinations fail at load time, naming the field.
 
-Each rule is written once here; `loading.from_dict` runs them on every config it builds.
+Each rule is written once here; `loading.from_dict` runs them on every config it builds, and
+the study spaces (`studies.space`) run the model-shape rules on every value they may suggest.
 """
 
 from __future__ import annotations
@@ -48,11 +49,45 @@ def _check_own_data(config: RunConfig) -> None:
 
 def check_image_size(config: RunConfig, size: int) -> None:
     """The patch size must tile the image the model sees; own data calls this once loaded."""
-    patch = config.model.patch_size
-    if size % patch:
+    check_patch_size(config.model.patch_size, size)
+
+
+def check_patch_size(patch_size: int, image_size: int) -> None:
+    if patch_size <= 0 or image_size % patch_size:
         raise ConfigError(
-            f"model.patch_size: {patch} does not divide the image size {size} "
-            f"(data.image_size); choose a divisor of {size}"
+            f"model.patch_size: {patch_size} does not divide the image size {image_size} "
+            f"(data.image_size); choose a divisor of {image_size}"
+        )
+
+
+def check_shifted_patch(tokenizer: str, patch_size: int) -> None:
+    """Shifted patches move the image by half a patch, so a patch needs two pixels."""
+    if tokenizer == "shifted_patch" and patch_size < 2:
+        raise ConfigError("model.patch_size: shifted patch tokenization needs patch_size >= 2")
+
+
+def check_heads(hidden_dim: int, num_heads: int, key_dim: int | None, attention: str) -> None:
+    """Heads split the width unless `key_dim` sets the head width (external always splits)."""
+    if num_heads <= 0:
+        raise ConfigError(f"model.num_heads: must be > 0, got {num_heads}")
+    if key_dim is None and hidden_dim % num_heads:
+        raise ConfigError(
+            f"model.num_heads: {num_heads} heads do not divide model.hidden_dim {hidden_dim}"
+        )
+    if attention == "external" and hidden_dim % num_heads:
+        raise ConfigError(
+            f"model.num_heads: {num_heads} heads do not divide model.hidden_dim "
+            f"{hidden_dim} (external attention)"
+        )
+
+
+def check_dim_coefficient(hidden_dim: int, dim_coefficient: int, attention: str) -> None:
+    """External attention keeps hidden_dim // dim_coefficient memory units."""
+    if attention == "external" and (dim_coefficient <= 0 or hidden_dim % dim_coefficient):
+        raise ConfigError(
+            f"model.dim_coefficient: {dim_coefficient} does not divide model.hidden_dim "
+            f"{hidden_dim}; external attention keeps hidden_dim // dim_coefficient "
+            "memory units"
         )
 
 
@@ -107,22 +142,7 @@ def validate(config: RunConfig) -> None:
     _check_own_data(config)
     if not reads_path(config) or d.image_size is not None:
         check_image_size(config, input_size(config))  # own data at native size: after loading
-    tokenizer, attention = resolved_tokenizer(config), resolved_attention(config)
-    if tokenizer == "shifted_patch" and m.patch_size < 2:
-        raise ConfigError("model.patch_size: shifted patch tokenization needs patch_size >= 2")
-    if m.key_dim is None and m.hidden_dim % m.num_heads:
-        raise ConfigError(
-            f"model.num_heads: {m.num_heads} heads do not divide model.hidden_dim {m.hidden_dim}"
-        )
-    if attention == "external":
-        if m.hidden_dim % m.num_heads:
-            raise ConfigError(
-                f"model.num_heads: {m.num_heads} heads do not divide model.hidden_dim "
-                f"{m.hidden_dim} (external attention)"
-            )
-        if m.hidden_dim % m.dim_coefficient:
-            raise ConfigError(
-                f"model.dim_coefficient: {m.dim_coefficient} does not divide model.hidden_dim "
-                f"{m.hidden_dim}; external attention keeps hidden_dim // dim_coefficient "
-                "memory units"
-            )
+    attention = resolved_attention(config)
+    check_shifted_patch(resolved_tokenizer(config), m.patch_size)
+    check_heads(m.hidden_dim, m.num_heads, m.key_dim, attention)
+    check_dim_coefficient(m.hidden_dim, m.dim_coefficient, attention)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from benchmark.config.registry import DATASETS, MODELS
-from benchmark.config.schema import RunConfig
+from benchmark.config.schema import ModelConfig, RunConfig
 from benchmark.errors import ConfigError
 
 
@@ -46,12 +46,16 @@ def input_size(config: RunConfig, loaded_size: int | None = None) -> int:
     return loaded_size
 
 
-def resolved_tokenizer(config: RunConfig) -> str:
-    return config.model.tokenizer or MODELS[config.model.name].tokenizer
+def resolved_tokenizer(config: RunConfig | ModelConfig) -> str:
+    """`model.tokenizer`, or the registry default of `model.name` (the model builder passes the
+    model section alone)."""
+    model = config.model if isinstance(config, RunConfig) else config
+    return model.tokenizer or MODELS[model.name].tokenizer
 
 
-def resolved_attention(config: RunConfig) -> str:
-    return config.model.attention or MODELS[config.model.name].attention
+def resolved_attention(config: RunConfig | ModelConfig) -> str:
+    model = config.model if isinstance(config, RunConfig) else config
+    return model.attention or MODELS[model.name].attention
 
 
 def num_tokens(config: RunConfig, loaded_size: int | None = None) -> int:

@@ -1,11 +1,17 @@
-"""The in-memory dataset every loader returns, with its lineage digest."""
+"""The in-memory dataset every loader returns, with its lineage digest, and the split steps
+that built-in and own data share (one seed offset, one assembly)."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+# The test hold-out's seed is data.split_seed + this offset, so the test and validation draws of
+# one split_seed are independent (built-in and own data alike).
+TEST_SEED_OFFSET = 7919
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,41 @@ def array_digest(*arrays: np.ndarray) -> str:
         h.update(str(array.shape).encode())
         h.update(np.ascontiguousarray(array).tobytes())
     return h.hexdigest()[:16]
+
+
+def hold_out_test(
+    x: np.ndarray, y: np.ndarray, fraction: float, split_seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Built-in data without a test split: a seeded random `fraction` becomes the test split."""
+    order = np.random.default_rng(split_seed + TEST_SEED_OFFSET).permutation(len(x))
+    n_test = max(1, int(round(len(x) * fraction)))
+    return x[order[n_test:]], y[order[n_test:]], x[order[:n_test]], y[order[:n_test]]
+
+
+def assemble(
+    name: str,
+    splits: tuple[np.ndarray, ...],
+    num_classes: int,
+    max_train_examples: int | None,
+    **lineage: Any,
+) -> ImageDataset:
+    """(x_train, y_train, x_val, y_val, x_test, y_test) -> ImageDataset: the training split
+    capped at `max_train_examples`, images float32 (contiguous), labels int32."""
+    x_train, y_train, x_val, y_val, x_test, y_test = splits
+    if max_train_examples is not None:
+        x_train, y_train = x_train[:max_train_examples], y_train[:max_train_examples]
+    as_float = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
+    return ImageDataset(
+        name=name,
+        x_train=as_float(x_train),
+        y_train=y_train.astype(np.int32),
+        x_val=as_float(x_val),
+        y_val=y_val.astype(np.int32),
+        x_test=as_float(x_test),
+        y_test=y_test.astype(np.int32),
+        num_classes=num_classes,
+        **lineage,
+    )
 
 
 def split_train_validation(

@@ -6,24 +6,16 @@ import dataclasses
 import functools
 from collections import OrderedDict
 
-import numpy as np
-
 from benchmark.config import DATASETS, DataConfig, RunConfig, input_size, with_changes
 from benchmark.config.checks import check_image_size
 from benchmark.data.cifar import load_cifar
-from benchmark.data.dataset import ImageDataset, split_train_validation
+from benchmark.data.dataset import ImageDataset, assemble, hold_out_test, split_train_validation
 from benchmark.data.digits import load_digits_images
 from benchmark.data.own import load_own, source_digest
 from benchmark.data.synthetic import make_synthetic
 from benchmark.errors import DataUnavailableError
 
 _OWN_LOADED: OrderedDict[tuple[DataConfig, str], ImageDataset] = OrderedDict()
-
-
-def _hold_out_test(x, y, fraction: float, seed: int):
-    order = np.random.default_rng(seed + 7919).permutation(len(x))
-    n_test = max(1, int(round(len(x) * fraction)))
-    return x[order[n_test:]], y[order[n_test:]], x[order[:n_test]], y[order[:n_test]]
 
 
 def load_dataset(config: DataConfig) -> ImageDataset:
@@ -71,26 +63,12 @@ def _load_builtin(config: DataConfig) -> ImageDataset:
                 config.synthetic_examples, config.synthetic_classes, config.synthetic_size
             )
             num_classes = config.synthetic_classes
-        x, y, x_test, y_test = _hold_out_test(x_all, y_all, config.test_fraction, config.split_seed)
+        x, y, x_test, y_test = hold_out_test(x_all, y_all, config.test_fraction, config.split_seed)
     x_train, y_train, x_val, y_val = split_train_validation(
         x, y, config.validation_fraction, config.split_seed
     )
-    if config.max_train_examples is not None:
-        x_train, y_train = (
-            x_train[: config.max_train_examples],
-            y_train[: config.max_train_examples],
-        )
-    as_float = lambda a: np.ascontiguousarray(a, dtype="float32")  # noqa: E731
-    return ImageDataset(
-        name=name,
-        x_train=as_float(x_train),
-        y_train=y_train.astype("int32"),
-        x_val=as_float(x_val),
-        y_val=y_val.astype("int32"),
-        x_test=as_float(x_test),
-        y_test=y_test.astype("int32"),
-        num_classes=num_classes,
-    )
+    splits = (x_train, y_train, x_val, y_val, x_test, y_test)
+    return assemble(name, splits, num_classes, config.max_train_examples)
 
 
 def ensure_available(configs: list[DataConfig]) -> None:

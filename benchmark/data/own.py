@@ -13,11 +13,9 @@ import numpy as np
 
 from benchmark.config import DataConfig
 from benchmark.data import folder, npz
-from benchmark.data.dataset import ImageDataset
+from benchmark.data.dataset import TEST_SEED_OFFSET, ImageDataset, assemble
 from benchmark.data.splits import stratified_split
 from benchmark.errors import DataUnavailableError
-
-TEST_SEED_OFFSET = 7919  # the built-ins' offset: test and validation draws are independent
 
 
 def source_digest(config: DataConfig) -> tuple[str, folder.FolderSource | None]:
@@ -82,20 +80,6 @@ def load_own(config: DataConfig, digest: str, source: folder.FolderSource | None
     for split, images in (("validation", x_val), ("test", x_test)):
         if len(images) == 0:
             raise DataUnavailableError(f"data.path: {where}: the {split} split holds no images")
-    if config.max_train_examples is not None:
-        x_train = x_train[: config.max_train_examples]
-        y_train = y_train[: config.max_train_examples]
-    as_float = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
-    return ImageDataset(
-        name=config.dataset,
-        x_train=as_float(x_train),
-        y_train=y_train.astype(np.int32),
-        x_val=as_float(x_val),
-        y_val=y_val.astype(np.int32),
-        x_test=as_float(x_test),
-        y_test=y_test.astype(np.int32),
-        num_classes=len(names),
-        class_names=names,
-        source=where,
-        source_digest=digest,
-    )
+    splits = (x_train, y_train, x_val, y_val, x_test, y_test)
+    return assemble(config.dataset, splits, len(names), config.max_train_examples,
+                    class_names=names, source=where, source_digest=digest)  # fmt: skip

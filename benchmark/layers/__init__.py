@@ -13,18 +13,12 @@ from benchmark.layers.encoder import EncoderBlock
 from benchmark.layers.external_attention import ExternalAttention
 from benchmark.layers.mlp import FeedForward
 from benchmark.layers.patching import PatchTokenizer, ShiftedPatchTokenizer
-from benchmark.layers.variants import (
-    AttentionSettings,
-    TokenizerSettings,
-    attention_class,
-    tokenizer_class,
-)
+from benchmark.layers.variants import attention_class, tokenizer_class
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
-    "AttentionSettings",
     "EncoderBlock",
     "ExternalAttention",
     "FeedForward",
@@ -33,7 +27,6 @@ __all__ = [
     "PatchTokenizer",
     "PositionEmbedding",
     "ShiftedPatchTokenizer",
-    "TokenizerSettings",
     "attention_class",
     "tokenizer_class",
 ]

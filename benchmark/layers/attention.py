@@ -13,7 +13,6 @@ import keras
 from keras import layers, ops
 
 from benchmark.layers.checks import check_token_width
-from benchmark.layers.variants import AttentionSettings
 
 
 def _check_heads(hidden_dim: int | None, num_heads: int, key_dim: int | None) -> int:
@@ -47,26 +46,6 @@ class SelfAttentionBase(layers.Layer):
         self.dropout_rate = dropout_rate
         self.head_dim = _check_heads(hidden_dim, num_heads, key_dim)
 
-    @classmethod
-    def from_settings(cls, settings: AttentionSettings, **kwargs):
-        return cls(
-            settings.hidden_dim,
-            settings.num_heads,
-            settings.key_dim,
-            settings.attention_dropout_rate,
-            **kwargs,
-        )
-
-    @staticmethod
-    def forward_flops(settings: AttentionSettings, tokens: int) -> int:
-        """Per image: Q, K, V and output projections plus scores and the weighted sum."""
-        dim, heads = settings.hidden_dim, settings.num_heads
-        key_dim = settings.key_dim or dim // heads
-        inner = heads * key_dim
-        projections = 3 * tokens * dim * inner + tokens * inner * dim
-        core = 2 * heads * tokens * tokens * key_dim
-        return 2 * (projections + core)
-
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -88,7 +67,11 @@ class MultiHeadSelfAttention(SelfAttentionBase):
     def __init__(self, hidden_dim: int, num_heads: int, key_dim=None, dropout_rate=0.0, **kwargs):
         super().__init__(hidden_dim, num_heads, key_dim, dropout_rate, **kwargs)
         self.attention = layers.MultiHeadAttention(
-            num_heads=num_heads, key_dim=self.head_dim, dropout=dropout_rate, name="mha"
+            num_heads=num_heads,
+            key_dim=self.head_dim,
+            dropout=dropout_rate,
+            name="mha",
+            dtype=self.dtype_policy,
         )
 
     def build(self, input_shape):
@@ -110,17 +93,24 @@ class LocalitySelfAttention(SelfAttentionBase):
     def __init__(self, hidden_dim: int, num_heads: int, key_dim=None, dropout_rate=0.0, **kwargs):
         super().__init__(hidden_dim, num_heads, key_dim, dropout_rate, **kwargs)
         projection = (None, num_heads, self.head_dim)
+        policy = self.dtype_policy
         self.query_dense = layers.EinsumDense(
-            "btd,dnh->btnh", projection, bias_axes="nh", name="query"
+            "btd,dnh->btnh", projection, bias_axes="nh", name="query", dtype=policy
         )
-        self.key_dense = layers.EinsumDense("bsd,dnh->bsnh", projection, bias_axes="nh", name="key")
+        self.key_dense = layers.EinsumDense(
+            "bsd,dnh->bsnh", projection, bias_axes="nh", name="key", dtype=policy
+        )
         self.value_dense = layers.EinsumDense(
-            "bsd,dnh->bsnh", projection, bias_axes="nh", name="value"
+            "bsd,dnh->bsnh", projection, bias_axes="nh", name="value", dtype=policy
         )
         self.output_dense = layers.EinsumDense(
-            "btnh,nhd->btd", (None, hidden_dim), bias_axes="d", name="attention_output"
+            "btnh,nhd->btd",
+            (None, hidden_dim),
+            bias_axes="d",
+            name="attention_output",
+            dtype=policy,
         )
-        self.dropout = layers.Dropout(dropout_rate)
+        self.dropout = layers.Dropout(dropout_rate, dtype=policy)
 
     def build(self, input_shape):
         check_token_width(self.hidden_dim, input_shape)

@@ -5,28 +5,28 @@ x = x + Attention(LayerNorm(x)); x = x + FeedForward(LayerNorm(x)) -- the block 
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import layers
 
 from benchmark.layers.checks import check_token_width
 from benchmark.layers.mlp import FeedForward
-from benchmark.layers.variants import AttentionSettings, attention_class
+from benchmark.layers.variants import attention_class
 
 
 @keras.saving.register_keras_serializable(package="vitbench")
 class EncoderBlock(layers.Layer):
-    """One block; `attention` is a registry key (`benchmark.config.registry.ATTENTIONS`)."""
+    """One block; `attention` is a registry key (`benchmark.config.registry.ATTENTIONS`) and
+    `attention_options` that attention class's constructor arguments (plain data, so the block
+    serialises without knowing what any attention needs)."""
 
     def __init__(
         self,
         attention: str,
+        attention_options: dict[str, Any],
         hidden_dim: int,
-        num_heads: int,
         mlp_dim: int,
-        key_dim: int | None = None,
-        dim_coefficient: int = 4,
-        attention_dropout_rate: float = 0.0,
-        projection_dropout_rate: float = 0.0,
         mlp_dropout_rate: float = 0.0,
         activation: str = "gelu",
         mlp_output_activation: str = "none",
@@ -35,30 +35,29 @@ class EncoderBlock(layers.Layer):
     ):
         super().__init__(**kwargs)
         self.attention = attention
+        self.attention_options = dict(attention_options)
         self.hidden_dim = hidden_dim
-        self.num_heads = num_heads
         self.mlp_dim = mlp_dim
-        self.key_dim = key_dim
-        self.dim_coefficient = dim_coefficient
-        self.attention_dropout_rate = attention_dropout_rate
-        self.projection_dropout_rate = projection_dropout_rate
         self.mlp_dropout_rate = mlp_dropout_rate
         self.activation = activation
         self.mlp_output_activation = mlp_output_activation
         self.layer_norm_epsilon = layer_norm_epsilon
-        self.attention_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm1")
-        settings = AttentionSettings(
-            hidden_dim=hidden_dim,
-            num_heads=num_heads,
-            key_dim=key_dim,
-            dim_coefficient=dim_coefficient,
-            attention_dropout_rate=attention_dropout_rate,
-            projection_dropout_rate=projection_dropout_rate,
+        policy = self.dtype_policy
+        self.attention_norm = layers.LayerNormalization(
+            epsilon=layer_norm_epsilon, name="norm1", dtype=policy
         )
-        self.attention_layer = attention_class(attention).from_settings(settings)
-        self.mlp_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm2")
+        self.attention_layer = attention_class(attention)(**self.attention_options, dtype=policy)
+        self.mlp_norm = layers.LayerNormalization(
+            epsilon=layer_norm_epsilon, name="norm2", dtype=policy
+        )
         self.mlp = FeedForward(
-            mlp_dim, hidden_dim, mlp_dropout_rate, activation, mlp_output_activation, name="mlp"
+            mlp_dim,
+            hidden_dim,
+            mlp_dropout_rate,
+            activation,
+            mlp_output_activation,
+            name="mlp",
+            dtype=policy,
         )
 
     def build(self, input_shape):
@@ -77,13 +76,9 @@ class EncoderBlock(layers.Layer):
         config = super().get_config()
         config.update(
             attention=self.attention,
+            attention_options=dict(self.attention_options),
             hidden_dim=self.hidden_dim,
-            num_heads=self.num_heads,
             mlp_dim=self.mlp_dim,
-            key_dim=self.key_dim,
-            dim_coefficient=self.dim_coefficient,
-            attention_dropout_rate=self.attention_dropout_rate,
-            projection_dropout_rate=self.projection_dropout_rate,
             mlp_dropout_rate=self.mlp_dropout_rate,
             activation=self.activation,
             mlp_output_activation=self.mlp_output_activation,

@@ -13,7 +13,6 @@ import keras
 from keras import layers, ops
 
 from benchmark.layers.checks import check_token_width
-from benchmark.layers.variants import AttentionSettings
 
 
 @keras.saving.register_keras_serializable(package="vitbench")
@@ -48,37 +47,13 @@ class ExternalAttention(layers.Layer):
         self.total_heads = num_heads * dim_coefficient
         self.head_dim = hidden_dim // num_heads
         self.memory_units = hidden_dim // dim_coefficient
-        self.expand = layers.Dense(hidden_dim * dim_coefficient, name="expand")
-        self.memory_key = layers.Dense(self.memory_units, name="memory_key")
-        self.memory_value = layers.Dense(self.head_dim, name="memory_value")
-        self.project = layers.Dense(hidden_dim, name="project")
-        self.attention_dropout = layers.Dropout(attention_dropout_rate)
-        self.projection_dropout = layers.Dropout(projection_dropout_rate)
-
-    @classmethod
-    def from_settings(cls, settings: AttentionSettings, **kwargs):
-        return cls(
-            settings.hidden_dim,
-            settings.num_heads,
-            settings.dim_coefficient,
-            settings.attention_dropout_rate,
-            settings.projection_dropout_rate,
-            **kwargs,
-        )
-
-    @staticmethod
-    def forward_flops(settings: AttentionSettings, tokens: int) -> int:
-        """Per image: expansion, the two memories (M_k, M_v) and the projection back."""
-        dim, coef = settings.hidden_dim, settings.dim_coefficient
-        total_heads, head_dim, memory = (
-            settings.num_heads * coef,
-            dim // settings.num_heads,
-            dim // coef,
-        )
-        expand = tokens * dim * dim * coef
-        memories = 2 * total_heads * tokens * head_dim * memory
-        project = tokens * dim * coef * dim
-        return 2 * (expand + memories + project)
+        policy = self.dtype_policy
+        self.expand = layers.Dense(hidden_dim * dim_coefficient, name="expand", dtype=policy)
+        self.memory_key = layers.Dense(self.memory_units, name="memory_key", dtype=policy)
+        self.memory_value = layers.Dense(self.head_dim, name="memory_value", dtype=policy)
+        self.project = layers.Dense(hidden_dim, name="project", dtype=policy)
+        self.attention_dropout = layers.Dropout(attention_dropout_rate, dtype=policy)
+        self.projection_dropout = layers.Dropout(projection_dropout_rate, dtype=policy)
 
     def build(self, input_shape):
         check_token_width(self.hidden_dim, input_shape)

@@ -44,12 +44,15 @@ class FeedForward(layers.Layer):
         self.dropout_rate = dropout_rate
         self.activation = activation
         self.output_activation = output_activation
-        self.hidden = layers.Dense(mlp_dim, activation=activation_fn(activation), name="hidden")
-        self.out = layers.Dense(
-            output_dim, activation=activation_fn(output_activation), name="output"
+        policy = self.dtype_policy
+        self.hidden = layers.Dense(
+            mlp_dim, activation=activation_fn(activation), name="hidden", dtype=policy
         )
-        self.hidden_dropout = layers.Dropout(dropout_rate)
-        self.output_dropout = layers.Dropout(dropout_rate)
+        self.out = layers.Dense(
+            output_dim, activation=activation_fn(output_activation), name="output", dtype=policy
+        )
+        self.hidden_dropout = layers.Dropout(dropout_rate, dtype=policy)
+        self.output_dropout = layers.Dropout(dropout_rate, dtype=policy)
 
     def build(self, input_shape):
         self.hidden.build(input_shape)

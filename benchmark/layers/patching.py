@@ -9,8 +9,6 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from benchmark.layers.variants import TokenizerSettings
-
 
 def _check_divides(patch_size: int, height: int | None, width: int | None) -> None:
     for side, name in ((height, "height"), (width, "width")):
@@ -38,15 +36,7 @@ class PatchTokenizer(layers.Layer):
             raise ValueError(f"patch_size must be >= 1, got {patch_size}")
         self.patch_size = patch_size
         self.hidden_dim = hidden_dim
-        self.projection = layers.Dense(hidden_dim, name="projection")
-
-    @classmethod
-    def from_settings(cls, settings: TokenizerSettings, **kwargs):
-        return cls(settings.patch_size, settings.hidden_dim, **kwargs)
-
-    @staticmethod
-    def forward_flops(settings: TokenizerSettings, tokens: int, channels: int) -> int:
-        return 2 * tokens * settings.patch_size**2 * channels * settings.hidden_dim
+        self.projection = layers.Dense(hidden_dim, name="projection", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         _check_divides(self.patch_size, input_shape[1], input_shape[2])
@@ -81,18 +71,10 @@ class ShiftedPatchTokenizer(layers.Layer):
         self.patch_size = patch_size
         self.hidden_dim = hidden_dim
         self.layer_norm_epsilon = layer_norm_epsilon
-        self.layer_norm = layers.LayerNormalization(epsilon=layer_norm_epsilon, name="layer_norm")
-        self.projection = layers.Dense(hidden_dim, name="projection")
-
-    @classmethod
-    def from_settings(cls, settings: TokenizerSettings, **kwargs):
-        return cls(settings.patch_size, settings.hidden_dim, settings.layer_norm_epsilon, **kwargs)
-
-    @staticmethod
-    def forward_flops(settings: TokenizerSettings, tokens: int, channels: int) -> int:
-        """The projection of the image and its four shifts (five times the patch values)."""
-        flat = settings.patch_size**2 * channels * (1 + len(ShiftedPatchTokenizer.SHIFTS))
-        return 2 * tokens * flat * settings.hidden_dim
+        self.layer_norm = layers.LayerNormalization(
+            epsilon=layer_norm_epsilon, name="layer_norm", dtype=self.dtype_policy
+        )
+        self.projection = layers.Dense(hidden_dim, name="projection", dtype=self.dtype_policy)
 
     def build(self, input_shape):
         _check_divides(self.patch_size, input_shape[1], input_shape[2])

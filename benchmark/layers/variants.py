@@ -1,36 +1,16 @@
-"""From a registry key to a layer: tokenizers and attentions are chosen by string.
+"""From a registry key to a layer class: tokenizers and attentions are chosen by string.
 
 `benchmark.config.registry` names each key's Keras class; the class is found among the
-registered `vitbench>` objects, builds itself from the block's settings and counts its own FLOPs.
-So a new attention is one registry entry and one layer file, with no dispatch code to edit.
+registered `vitbench>` objects, so a new attention is one registry entry and one layer file, with
+no dispatch code to edit. Which constructor arguments a class gets is the model builder's business
+(`benchmark.models.classifier`); the layers themselves know only Keras.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 
 from benchmark.config.registry import ATTENTIONS, TOKENIZERS, LayerSpec
-
-
-@dataclass(frozen=True)
-class AttentionSettings:
-    """What an encoder block knows that any attention may use."""
-
-    hidden_dim: int
-    num_heads: int
-    key_dim: int | None = None
-    dim_coefficient: int = 4
-    attention_dropout_rate: float = 0.0
-    projection_dropout_rate: float = 0.0
-
-
-@dataclass(frozen=True)
-class TokenizerSettings:
-    patch_size: int
-    hidden_dim: int
-    layer_norm_epsilon: float = 1e-6
 
 
 def _registered(kind: str, key: str, specs: dict[str, LayerSpec]) -> type:

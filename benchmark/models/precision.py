@@ -1,14 +1,11 @@
-"""Mixed precision as a scoped Keras dtype policy (`train.precision`).
+"""Mixed precision as a per-layer Keras dtype policy (`train.precision`).
 
-Keras layers take the global policy when they are constructed, and our composite layers build
-their sublayers in `__init__`, so the policy is set around model construction and restored after:
-a worker process that builds a float32 model next is not affected.
+The model builder passes the policy to every layer it creates and each layer passes its own
+policy to its sublayers, so nothing touches the global policy: a worker process that builds a
+float32 model next is not affected, and a saved model reloads with the same dtypes.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import keras
 
@@ -17,14 +14,8 @@ from benchmark.config.registry import CHOICES
 PRECISIONS = CHOICES["train.precision"]
 
 
-@contextmanager
-def dtype_policy(precision: str) -> Iterator[None]:
-
+def layer_policy(precision: str) -> keras.DTypePolicy:
+    """The dtype policy of `train.precision` (float32, mixed_float16, mixed_bfloat16)."""
     if precision not in PRECISIONS:
         raise ValueError(f"train.precision={precision!r} is not one of {', '.join(PRECISIONS)}")
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
+    return keras.DTypePolicy(precision)

@@ -2,7 +2,8 @@
 
 Convention: a training step costs 3 x the forward FLOPs (forward + backward wrt activations
 + backward wrt weights); FLOPs count 2 per multiply-accumulate of every matmul and einsum
-(`benchmark.flops`), elementwise ops excluded. MFU = achieved FLOP/s / measured ceiling.
+(`benchmark.models.cost`, the figure every run logs), elementwise ops excluded.
+MFU = achieved FLOP/s / measured ceiling.
 """
 
 from __future__ import annotations

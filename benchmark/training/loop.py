@@ -21,7 +21,7 @@ from benchmark.data.batches import steps_per_epoch
 from benchmark.data.feeds import evaluation_feed, training_feed
 from benchmark.data.loading import load_dataset
 from benchmark.models.classifier import build_classifier
-from benchmark.models.flops import forward_flops
+from benchmark.models.cost import model_cost
 from benchmark.training import checkpoint, determinism, preemption
 from benchmark.training.observer import EpochObserver, RunState
 
@@ -81,16 +81,6 @@ class TrainResult:
             "params_non_trainable": float(self.params["non_trainable"]),
             "flops_per_image": float(self.flops_per_image),
         }
-
-
-def parameter_counts(model) -> dict[str, int]:
-    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-    non_trainable = int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
-    return {
-        "total": trainable + non_trainable,
-        "trainable": trainable,
-        "non_trainable": non_trainable,
-    }
 
 
 def make_optimizer(config: RunConfig, steps: int):
@@ -166,13 +156,13 @@ def train_and_evaluate(
         resumed_rng = checkpoint.restore(checkpoint_dir, model)
         start_epoch, state.history = resume.epochs_done, list(resume.history)
 
-    params = parameter_counts(model)
+    cost = model_cost(config, data.channels, data.num_classes, size)
     info = StartInfo(
         config=config,
         dataset=data,
         dataset_digest=data.digest(),
-        params=params,
-        flops_per_image=forward_flops(config, data.channels, data.num_classes, size),
+        params=cost.param_counts(),
+        flops_per_image=cost.flops,
         model=model,
         resumed_from_epoch=start_epoch,
         checkpoint_dir=checkpoint_dir,
@@ -223,7 +213,7 @@ def train_and_evaluate(
         inference_images_per_s=len(data.x_test) / max(inference_s, 1e-9),
         latency_batch1_ms=p50,
         latency_batch1_p95_ms=p95,
-        params=params,
+        params=info.params,
         flops_per_image=info.flops_per_image,
         dataset_digest=info.dataset_digest,
         model=model,

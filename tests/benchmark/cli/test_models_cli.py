@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from benchmark.config import load_preset, resolve_config
-from benchmark.models.counts import model_cost
+from benchmark.models.cost import model_cost
 from tests.support.cli import vitbench_env
 
 PROBE = """

@@ -12,8 +12,7 @@ from mlflow.tracking import MlflowClient
 
 from benchmark.config import MODELS, resolve_config
 from benchmark.models.classifier import build_classifier
-from benchmark.models.flops import forward_flops
-from benchmark.training.loop import parameter_counts
+from benchmark.models.cost import model_cost
 from tests.support.backends import backend_env, installed_backends, require, run_python
 from tests.support.cli import run_vitbench
 
@@ -133,8 +132,8 @@ def test_smoke_matrix_trains_and_logs_without_tensorflow(backend, tmp_path):
         # parameter counts and FLOPs are the architecture's, whatever the backend
         config = resolve_config("smoke", tags["model"], 0, {"data": {"synthetic_examples": 89}})
         model = build_classifier(config.model, 16, 3, 4)
-        assert metrics["params_total"] == parameter_counts(model)["total"]
-        assert metrics["flops_per_image"] == forward_flops(config, 3, 4)
+        assert metrics["params_total"] == model.count_params()  # a freshly built model
+        assert metrics["flops_per_image"] == model_cost(config, 3, 4).flops
         assert 0.0 <= metrics["test_accuracy"] <= 1.0
         names = [m.name for m in client.search_logged_models([experiment.experiment_id],
                  filter_string=f"source_run_id = '{run.info.run_id}'")]  # fmt: skip
