@@ -27,8 +27,8 @@ OFF_LIMITS: set[str] = set()
 # Where the bare keys below are DataFrame or table column names (`reports.collect.TAG_COLUMNS`
 # maps each tag to its column; these columns are named like their tags), not tags.
 COLUMN_FILES = {
-    "benchmark/cli/dry_run.py",
-    "benchmark/training/checkpoint.py",  # the checkpoint file's own "config_hash" field  # the planned-cells table's "config_hash" column
+    "benchmark/cli/dry_run.py",  # the planned-cells table's "config_hash" column
+    "benchmark/training/checkpoint.py",  # the checkpoint file's own "config_hash" field
     "reports/collect.py",
     "reports/leaderboard.py",
     "reports/lineage.py",
