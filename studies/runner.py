@@ -8,6 +8,7 @@ replaced (a dead worker's trial is re-queued by the heartbeat callback).
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from reports.names import (
     Kind,
 )
 from studies.objective import StudyContext, objective_for
+
+log = logging.getLogger(__name__)
 
 POLL_S = 2.0
 
@@ -129,7 +132,7 @@ def _counts(study) -> dict[str, int]:
     return counts
 
 
-def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_trial=None) -> None:
+def optimize(study, ctx: StudyContext, settings: StudySettings, on_trial=None) -> None:
     """Run trials one at a time until the study-wide budget is met (or the timeout passes).
 
     `on_trial(study, trial)` is called after each trial (default: one line per trial).
@@ -141,7 +144,7 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_t
         names = list(settings.metric_names) or None
 
         def on_trial(_study, trial) -> None:
-            echo(trial_line(trial, names))
+            log.info(trial_line(trial, names))
 
     callbacks = [on_trial] if on_trial else []
     if settings.n_trials is not None:
@@ -150,7 +153,7 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_t
     waiting_logged = False
     while True:
         if deadline is not None and time.monotonic() >= deadline:
-            echo(f"timeout ({settings.timeout:g} s) reached; stopping this worker")
+            log.info(f"timeout ({settings.timeout:g} s) reached; stopping this worker")
             return
         counts = _counts(study)
         done = counts.get(TrialState.COMPLETE.name, 0) + counts.get(TrialState.PRUNED.name, 0)
@@ -158,14 +161,14 @@ def optimize(study, ctx: StudyContext, settings: StudySettings, echo=print, on_t
             if done >= settings.n_trials:
                 return
             if counts.get("ERROR", 0) >= settings.n_trials:
-                echo(
+                log.info(
                     f"{counts['ERROR']} trials raised (the budget): stopping; see {FAILURE_REASON}"
                 )
                 return
             busy = counts.get(TrialState.RUNNING.name, 0)
             if done + busy >= settings.n_trials:
                 if not waiting_logged:
-                    echo(f"waiting for {busy} running trial(s) of other workers")
+                    log.info(f"waiting for {busy} running trial(s) of other workers")
                     waiting_logged = True
                 time.sleep(POLL_S)
                 continue
@@ -223,28 +226,28 @@ def best_text(study) -> str:
     return f"{_num(best.value)} (trial {best.number})"
 
 
-def summarize(study, client, parent_run_id: str, echo=print, quiet=False) -> dict[str, Any]:
+def summarize(study, client, parent_run_id: str, quiet=False) -> dict[str, Any]:
     """Print the best trial (or the Pareto front) and record it on the parent run."""
 
     trials = study.get_trials(deepcopy=False)
     counts = {s.name: sum(t.state == s for t in trials) for s in TrialState}
     if not quiet:
-        echo("trials: " + ", ".join(f"{k}={v}" for k, v in counts.items() if v))
+        log.info("trials: " + ", ".join(f"{k}={v}" for k, v in counts.items() if v))
     completed = [t for t in trials if t.state == TrialState.COMPLETE]
     if not completed:
-        echo("no COMPLETE trial yet")
+        log.info("no COMPLETE trial yet")
         return {"counts": counts}
     if len(study.directions) > 1:
         front = sorted(study.best_trials, key=lambda t: t.number)
-        echo(f"Pareto front ({len(front)} trials; maximise val accuracy, minimise cost):")
+        log.info(f"Pareto front ({len(front)} trials; maximise val accuracy, minimise cost):")
         names = study.metric_names
         for t in front:
-            echo(f"  trial {t.number}: {values_text(t.values, names)} {params_text(t.params)}")
+            log.info(f"  trial {t.number}: {values_text(t.values, names)} {params_text(t.params)}")
         client.set_tag(parent_run_id, STUDY_PARETO_TRIALS, ",".join(str(t.number) for t in front))
         return {"counts": counts, "pareto": [t.number for t in front]}
     best = study.best_trial
     name = (study.metric_names or ["objective"])[0]
-    echo(f"best trial {best.number}: {name}={_num(best.value)} {params_text(best.params)}")
+    log.info(f"best trial {best.number}: {name}={_num(best.value)} {params_text(best.params)}")
     client.log_metric(parent_run_id, "best_objective", float(best.value))
     client.set_tag(parent_run_id, STUDY_BEST_TRIAL, str(best.number))
     for key, value in best.params.items():

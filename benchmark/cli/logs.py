@@ -15,10 +15,7 @@ class EchoHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            message = self.format(record)
-            if record.levelno >= logging.WARNING and not message.startswith("warning"):
-                message = f"{record.levelname.lower()}: {message}"
-            click.echo(message, err=record.levelno >= logging.WARNING)
+            click.echo(self.format(record), err=record.levelno >= logging.WARNING)
         except Exception:
             self.handleError(record)
 

@@ -44,6 +44,7 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 )
 def cli() -> None:
     """Benchmark ViT, ViT-SL and EANet on small image datasets, tracked in MLflow."""
+    logs.configure(DEBUG["on"])  # every invocation, also click's test runner (it skips `main`)
 
 
 for _name in COMMAND_MODULES:
@@ -66,7 +67,6 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point; `argv` lets tests call it in-process."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ chatter; Python errors still raise
     DEBUG["on"] = bool(environment.DEBUG.get())
-    logs.configure(DEBUG["on"])
     try:
         code = cli.main(args=argv, prog_name="vitbench", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # `vitbench` alone: the help, no error

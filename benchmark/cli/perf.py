@@ -142,7 +142,7 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
         depth=depth, xla=xla, stream=stream, report_runs=0 if skip_report else report_runs,
         precision=precision,
     )  # fmt: skip
-    figures = run_suite(settings, echo=lambda line: click.echo(line, err=True))
+    figures = run_suite(settings)
     write_json(figures, out)
     click.echo(render(figures))
     click.echo(f"figures: {out}")
@@ -155,7 +155,7 @@ def _compare_backends(backends: list[str], child: list[str], repeats: int, out: 
     """Every backend in turn, one child per repeat; per-backend rows with paired ratios."""
     from benchmark.perf.backends import backend_rows, render_rows, run_alternated
 
-    rounds = run_alternated(backends, child, repeats, echo=lambda line: click.echo(line, err=True))
+    rounds = run_alternated(backends, child, repeats)
     rows = backend_rows(rounds)
     out.write_text(json.dumps({"backends": rounds, "rows": rows}, indent=2, default=str))
     click.echo(render_rows(rows))

@@ -180,7 +180,7 @@ def _optimize(request, study, client, experiment_id: str, parent: str, quiet: bo
     interactive = sys.stdout.isatty() and not is_worker()
     try:
         with StudyProgress(study, request.settings.n_trials, interactive, quiet) as progress:
-            optimize(study, ctx, request.settings, echo=click.echo, on_trial=progress.trial_ended)
+            optimize(study, ctx, request.settings, on_trial=progress.trial_ended)
     except KeyboardInterrupt:
         client.set_terminated(parent, Status.KILLED)
         raise
@@ -190,7 +190,7 @@ def _finish(request, study, client, parent: str, quiet: bool) -> None:
     """Summary (best trial or Pareto front) on screen and on the parent run; export."""
     from studies.runner import summarize
 
-    summarize(study, client, parent, echo=click.echo, quiet=quiet)
+    summarize(study, client, parent, quiet=quiet)
     client.set_terminated(parent, Status.FINISHED)
     if not request.export_best:
         return

@@ -198,7 +198,9 @@ def hand_back(study: optuna.Study, trial: optuna.Trial, key: str) -> None:
         study.enqueue_trial({"cell": key}, user_attrs={HANDED_BACK_BY: trial.number})
         log.info("cell %s handed back to the queue", key[:12])
     except Exception as exc:  # storage gone too: a rerun or the heartbeat re-queues it
-        log.warning("could not hand the cell back (%s); a rerun re-queues it", type(exc).__name__)
+        log.warning(
+            "warning: could not hand the cell back (%s); a rerun re-queues it", type(exc).__name__
+        )
 
 
 def make_objective(

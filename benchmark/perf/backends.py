@@ -9,17 +9,20 @@ paired ratio per backend against the first backend.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmark.training.backends import backend_environment, check_installed
+
+log = logging.getLogger(__name__)
 
 RATE = "train_images_per_s"
 
@@ -28,7 +31,6 @@ def run_alternated(
     backends: Sequence[str],
     child_args: Sequence[str],
     repeats: int,
-    echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """{backend: [figures of each repeat]} from `repeats` rounds of one child per backend."""
     for backend in backends:
@@ -42,7 +44,7 @@ def run_alternated(
             if repeat or backend != backends[0]:
                 args.append("--skip-report")  # the report is timed once, not per backend
             env = {**os.environ, **backend_environment(backend, op_determinism=True)}
-            echo(f"repeat {repeat + 1}/{repeats}: {backend}")
+            log.info(f"repeat {repeat + 1}/{repeats}: {backend}")
             done = subprocess.run([sys.executable, "-m", "benchmark", "perf", *args], env=env)
             if done.returncode != 0:
                 raise RuntimeError(f"perf on backend {backend} exited {done.returncode}")

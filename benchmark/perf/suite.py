@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
 import platform
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,8 @@ from benchmark.perf.mfu import measure_matmul_ceiling, median, mfu, ratio
 from benchmark.perf.variants import VARIANTS, random_dataset
 from benchmark.training import determinism
 from reports.timing import time_report
+
+log = logging.getLogger(__name__)
 
 # Seed recipes: the keras-io preset and the model it was written for.
 RECIPES = {"eanet": ("keras-io-eanet", "eanet"), "vit-small-ds": ("keras-io-vit-small-ds", "vit")}
@@ -83,7 +85,7 @@ def job_config(job: Job, settings: PerfSettings):
     return resolve_config(job.preset, job.model, 0, overrides)
 
 
-def run_suite(settings: PerfSettings, echo: Callable[[str], None] = print) -> dict[str, Any]:
+def run_suite(settings: PerfSettings) -> dict[str, Any]:
     """Measure everything; returns the JSON-ready figures."""
 
     began = time.perf_counter()
@@ -94,14 +96,14 @@ def run_suite(settings: PerfSettings, echo: Callable[[str], None] = print) -> di
         job.name: random_dataset(32, 100, settings.steps * batch, batch, 2 * batch) for job in jobs
     }
     ceilings = [measure_matmul_ceiling()]
-    echo(f"matmul ceiling: {ceilings[0] / 1e9:.1f} GFLOP/s")
+    log.info(f"matmul ceiling: {ceilings[0] / 1e9:.1f} GFLOP/s")
     for repeat in range(settings.repeats):
         for job in jobs:
             for variant in job.variants:
                 t0 = time.perf_counter()
                 sample = VARIANTS[variant](configs[job.name], data[job.name])
                 job.samples.setdefault(variant, []).append(sample)
-                echo(
+                log.info(
                     f"repeat {repeat + 1}/{settings.repeats} {job.name:<18} {variant:<8}"
                     f" {sample['train_images_per_s']:7.1f} img/s ({time.perf_counter() - t0:.0f} s)"
                 )
@@ -109,7 +111,7 @@ def run_suite(settings: PerfSettings, echo: Callable[[str], None] = print) -> di
     ceiling = max(ceilings)
     report = {}
     if settings.report_runs:  # 0: a `perf --backends` child; the parent's first child times it
-        echo(f"report over {settings.report_runs} runs ...")
+        log.info(f"report over {settings.report_runs} runs ...")
         report = time_report(settings.report_runs, Path(settings.report_root))
     figures = {
         "settings": asdict(settings),

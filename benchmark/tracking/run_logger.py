@@ -198,7 +198,7 @@ class RunLogger:
                 return {"checkpoint_upload_s": seconds, "checkpoint_mb": size / 1e6}
             except Exception as exc:
                 if time.monotonic() >= deadline or preemption.requested():
-                    log.warning("epoch %s's checkpoint not published (%s); the next epoch "
+                    log.warning("warning: epoch %s's checkpoint not published (%s); the next epoch "
                                 "retries", epoch, exc)  # fmt: skip
                     return {}
                 time.sleep(pause)

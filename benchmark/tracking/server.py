@@ -140,8 +140,8 @@ def wait_for_server(client: MlflowClient, uri: str, timeout_s: float) -> None:
                 ) from None
             if not warned:
                 log.warning(
-                    "tracking server %s is unreachable; waiting up to %.0f s (records so far "
-                    "are kept in .vitbench/spool/)",
+                    "warning: tracking server %s is unreachable; waiting up to %.0f s (records "
+                    "so far are kept in .vitbench/spool/)",
                     uri,
                     timeout_s,
                 )

@@ -15,12 +15,14 @@ Plain `sqlite3`, no MLflow import: cheap enough to run on every open.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.errors import VitbenchError
+
+log = logging.getLogger(__name__)
 
 # (table, column) holding artifact URIs under an experiment's location
 URI_COLUMNS = (
@@ -148,13 +150,9 @@ def relocate(uri: str) -> Relocation | None:
     return plan
 
 
-def follow_moved_store(uri: str, say=None) -> Relocation | None:
-    """`relocate`, saying so on stderr (or through `say`) when something was rewritten."""
+def follow_moved_store(uri: str) -> Relocation | None:
+    """`relocate`, saying so (a warning: on stderr) when something was rewritten."""
     plan = relocate(uri)
     if plan is not None:
-        message = f"note: {plan.describe()}"
-        if say is None:
-            print(message, file=sys.stderr)
-        else:
-            say(message)
+        log.warning("note: %s", plan.describe())
     return plan
