@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from benchmark import paths
-from benchmark.cli.options import comma_list
+from benchmark.cli.options import comma_list, flags_with_request, request_option
 from benchmark.config import BACKENDS, CHOICES
 from benchmark.errors import ConfigError
 from benchmark.training.backends import select
@@ -93,11 +93,19 @@ from benchmark.training.backends import select
 @click.option("--skip-report", is_flag=True, hidden=True, help="Do not time the report (children).")
 @click.option("--log-mlflow", is_flag=True, help="Log the figures to MLflow (vitbench-perf).")
 @click.option("--tracking-uri", help="MLflow URI for --log-mlflow [default: local store].")
-def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs, depth, xla,
-            stream, report_runs, out, backends, precision, skip_report, log_mlflow,
-            tracking_uri) -> None:  # fmt: skip
+@request_option
+def command(**flags) -> None:
     """Training/inference throughput, overhead vs bare model.fit, speed-up over the seeds, MFU,
     report time. Defaults take several minutes on 2 CPU cores."""
+    flags = flags_with_request(flags)
+    asked = dict(flags)  # what each per-backend child is handed as its --request
+    models, preset, recipes = flags["models"], flags["preset"], flags["recipes"]
+    batch_size, steps, repeats = flags["batch_size"], flags["steps"], flags["repeats"]
+    measured_epochs, depth, xla = flags["measured_epochs"], flags["depth"], flags["xla"]
+    stream, report_runs, out = flags["stream"], flags["report_runs"], flags["out"]
+    backends, precision, skip_report = flags["backends"], flags["precision"], flags["skip_report"]
+    log_mlflow, tracking_uri = flags["log_mlflow"], flags["tracking_uri"]
+    out = Path(out) if out is not None else None  # a --request carries it as a string
 
     for name, value in (("--batch-size", batch_size), ("--steps", steps), ("--repeats", repeats),
                         ("--epochs", measured_epochs), ("--report-runs", report_runs)):  # fmt: skip
@@ -117,12 +125,7 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
     out = (out or paths.perf_root() / "perf.json").resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     if len(backend_list) > 1:
-        child = ["--models", models, "--preset", preset, "--recipes", recipes,
-                 "--batch-size", str(batch_size), "--steps", str(steps),
-                 "--epochs", str(measured_epochs), "--depth", str(depth or "preset"),
-                 "--xla" if xla else "--no-xla", "--report-runs", str(report_runs),
-                 "--precision", precision,
-                 *(["--stream"] if stream else [])]  # fmt: skip
+        child = {**asked, "log_mlflow": False, "out": None}
         _compare_backends(backend_list, child, repeats, out)
         return
     if not select(backend_list[0], op_determinism=True):
@@ -151,7 +154,7 @@ def command(models, preset, recipes, batch_size, steps, repeats, measured_epochs
         click.echo(f"logged to MLflow run {run_id}")
 
 
-def _compare_backends(backends: list[str], child: list[str], repeats: int, out: Path) -> None:
+def _compare_backends(backends: list[str], child: dict, repeats: int, out: Path) -> None:
     """Every backend in turn, one child per repeat; per-backend rows with paired ratios."""
     from benchmark.perf.backends import backend_rows, render_rows, run_alternated
 

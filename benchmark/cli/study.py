@@ -94,16 +94,22 @@ def command(**flags) -> None:
     if not select(backend, op_determinism=True):  # before Keras is imported: it fixes the backend
         raise ConfigError("--backend: this process already runs another Keras backend")
     # Deferred for start-up time: studies pull in Optuna, MLflow and a Keras backend.
+    from studies.request import StudyRequest
+
+    run_study(StudyRequest.resolve(flags), asked)
+
+
+def run_study(request, asked: dict) -> None:
+    """Check, then optimise here or in local workers (each handed `asked` as its request)."""
     import optuna
 
+    from benchmark.data.loading import ensure_available
     from benchmark.tracking.runs import connect
-    from studies.request import StudyRequest
     from studies.runner import check_identity, open_study, study_parent
     from studies.storage import is_sqlite, open_storage, redact
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial comes from us
-    request = StudyRequest.resolve(flags)
-    from benchmark.data.loading import ensure_available
+    flags = asked
 
     ensure_available([request.base.data])  # bad data fails here, before any run exists
     settings = request.settings

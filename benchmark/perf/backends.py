@@ -29,10 +29,11 @@ RATE = "train_images_per_s"
 
 def run_alternated(
     backends: Sequence[str],
-    child_args: Sequence[str],
+    child_flags: dict[str, Any],
     repeats: int,
 ) -> dict[str, Any]:
-    """{backend: [figures of each repeat]} from `repeats` rounds of one child per backend."""
+    """{backend: [figures of each repeat]} from `repeats` rounds of one child per backend; each
+    child gets the parent's flags as one `--request`, with its backend, 1 repeat and its file."""
     for backend in backends:
         check_installed(backend)
     folder = Path(tempfile.mkdtemp(prefix="vitbench-perf-backends-"))
@@ -40,9 +41,10 @@ def run_alternated(
     for repeat in range(repeats):
         for backend in backends:
             out = folder / f"{backend}-{repeat}.json"
-            args = [*child_args, "--backends", backend, "--repeats", "1", "--out", str(out)]
+            flags = {**child_flags, "backends": backend, "repeats": 1, "out": str(out)}
             if repeat or backend != backends[0]:
-                args.append("--skip-report")  # the report is timed once, not per backend
+                flags["skip_report"] = True  # the report is timed once, not per backend
+            args = ["--request", json.dumps(flags)]
             env = {**os.environ, **backend_environment(backend, op_determinism=True)}
             log.info(f"repeat {repeat + 1}/{repeats}: {backend}")
             done = subprocess.run([sys.executable, "-m", "benchmark", "perf", *args], env=env)
