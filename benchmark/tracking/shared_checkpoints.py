@@ -4,8 +4,8 @@
 
 Each epoch the local checkpoint file is uploaded under a new name and only then are older epochs
 deleted, so the newest complete checkpoint always exists; a file cut short by a dying worker
-fails to load and the one before it is used. A worker taking over a lost cell downloads the
-newest one and resumes the same run from it.
+fails to load, is named in a warning, and the one before it is used. A worker taking over a
+lost cell downloads the newest one and resumes the same run from it.
 """
 
 from __future__ import annotations
@@ -96,14 +96,16 @@ class SharedCheckpoints:
             # staged beside the target, so the final rename is atomic (same file system)
             staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=directory))
             try:
-                local = self._repo().download_artifacts(_name(epoch), str(staging))
-                os.replace(local, checkpoint.path_of(staging))
-                state = checkpoint.load_meta(staging)
-                if state is not None and state.config_hash == config_hash:
-                    os.replace(checkpoint.path_of(staging), checkpoint.path_of(directory))
-                    return state
-            except Exception:  # cut short by a dying upload: try the one before
+                local = Path(self._repo().download_artifacts(_name(epoch), str(staging)))
+                state = checkpoint.read_state(local)
+            except Exception as exc:  # cut short by a dying upload: try the one before
+                checkpoint.warn_unreadable(f"{self.uri}/{_name(epoch)}", exc)
+                shutil.rmtree(staging, ignore_errors=True)
                 continue
+            try:
+                if state.config_hash == config_hash:
+                    checkpoint.install(local, directory)  # fsynced; the local one kept as previous
+                    return state
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         return None

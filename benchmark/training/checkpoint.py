@@ -4,15 +4,18 @@ the epoch counter, the history so far and the config hash.
 
 Data order and augmentation are keyed by (seed, epoch), so this is the whole RNG state: a run
 resumed from epoch k continues bit for bit like the uninterrupted run (on CPU, same settings).
-The file is written to a temporary name and swapped in with one rename, so a kill at any point
-leaves either the previous checkpoint or the new one, never weights of one epoch labelled as
-another.
+The file is written to a temporary name, fsynced (file, then folder) and swapped in by rename,
+so a kill at any point leaves either the previous checkpoint or the new one, never weights of one
+epoch labelled as another, and a power loss cannot leave a renamed but empty file. The previous
+epoch's file is kept beside it (`checkpoint.prev.npz`): a newest file that fails to load anyway
+(a disk that lied, a copy cut short) is reported with a warning and the previous one is used.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,13 @@ import keras
 import numpy as np
 
 CHECKPOINT_FILE = "checkpoint.npz"
+PREVIOUS_FILE = "checkpoint.prev.npz"  # the epoch before: the fallback when the newest is bad
 META_KEY = "meta"
 TORCH_RNG_KEY = "rng_torch"  # PyTorch's global generator: Keras' unseeded torch dropout uses it
+
+
+class UnreadableCheckpointWarning(UserWarning):
+    """A checkpoint file that exists but does not load (truncated, empty, not an archive)."""
 
 
 @dataclass
@@ -55,15 +63,65 @@ def save(directory: Path, model, epochs_done: int, history: list[dict], config_h
         arrays[TORCH_RNG_KEY] = torch.get_rng_state().numpy()
     tmp = directory / (CHECKPOINT_FILE + ".tmp.npz")
     np.savez(tmp, **arrays)
-    os.replace(tmp, path_of(directory))
+    install(tmp, directory)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's bytes, or a folder's entries, to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def install(new_file: Path, directory: Path) -> None:
+    """Make `new_file` (in `directory`) the checkpoint, durably: its bytes and its name reach
+    the disk before the rename, the current checkpoint becomes the previous one."""
+    fsync_path(new_file)
+    fsync_path(directory)
+    current = path_of(directory)
+    if current.is_file():
+        os.replace(current, directory / PREVIOUS_FILE)
+    os.replace(new_file, current)
+    fsync_path(directory)
+
+
+def _candidates(directory: Path) -> list[Path]:
+    return [p for p in (path_of(directory), directory / PREVIOUS_FILE) if p.is_file()]
+
+
+def read_state(path: Path) -> ResumeState:
+    """One checkpoint file's metadata; raises when the file does not load."""
+    with np.load(path) as saved:
+        meta = json.loads(str(saved[META_KEY]))
+    return ResumeState(meta["epochs_done"], meta["history"], meta["config_hash"])
+
+
+def warn_unreadable(name: str, exc: Exception) -> None:
+    warnings.warn(
+        f"checkpoint {name} could not be loaded ({type(exc).__name__}: {exc}); "
+        "using the previous one",
+        UnreadableCheckpointWarning,
+        stacklevel=3,
+    )
+
+
+def _readable(directory: Path | None) -> tuple[Path, ResumeState] | None:
+    """The newest checkpoint file that loads, with its state; a bad one is warned about."""
+    if directory is None:
+        return None
+    for path in _candidates(directory):
+        try:
+            return path, read_state(path)
+        except Exception as exc:  # empty, truncated, not a zip, no meta
+            warn_unreadable(str(path), exc)
+    return None
 
 
 def load_meta(directory: Path | None) -> ResumeState | None:
-    if directory is None or not path_of(directory).is_file():
-        return None
-    with np.load(path_of(directory)) as saved:
-        meta = json.loads(str(saved[META_KEY]))
-    return ResumeState(meta["epochs_done"], meta["history"], meta["config_hash"])
+    found = _readable(directory)
+    return None if found is None else found[1]
 
 
 def restore(directory: Path, model) -> np.ndarray | None:
@@ -71,7 +129,10 @@ def restore(directory: Path, model) -> np.ndarray | None:
     PyTorch RNG state (or None) for `set_backend_rng` once `fit` has built its step: that build
     runs a forward pass that draws from the generator."""
     variables = _all_variables(model)
-    with np.load(path_of(directory)) as saved:
+    found = _readable(directory)
+    if found is None:
+        raise FileNotFoundError(f"no loadable checkpoint in {directory}")
+    with np.load(found[0]) as saved:
         names = [name for name in saved.files if name not in (META_KEY, TORCH_RNG_KEY)]
         if len(names) != len(variables):
             raise ValueError(
@@ -94,7 +155,11 @@ def set_backend_rng(state: np.ndarray | None) -> None:
 def clear(directory: Path | None) -> None:
     if directory is None:
         return
-    for path in (path_of(directory), directory / (CHECKPOINT_FILE + ".tmp.npz")):
+    for path in (
+        path_of(directory),
+        directory / PREVIOUS_FILE,
+        directory / (CHECKPOINT_FILE + ".tmp.npz"),
+    ):
         path.unlink(missing_ok=True)
     if directory.is_dir() and not any(directory.iterdir()):
         directory.rmdir()

@@ -1,6 +1,6 @@
 """Shared checkpoints on a real MLflow server's served artifacts and on a shared folder: the
-newest epoch is kept, older ones pruned, a file cut short is skipped, another config's is
-never taken, and an ended cell leaves nothing behind."""
+newest epoch is kept, older ones pruned, a file cut short is skipped (with a warning naming
+it), another config's is never taken, and an ended cell leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from mlflow.tracking import MlflowClient
 
 from benchmark.tracking.shared_checkpoints import SharedCheckpoints, as_uri
 from benchmark.training import checkpoint
+from benchmark.training.checkpoint import UnreadableCheckpointWarning
 
 
 def _model():
@@ -69,7 +70,8 @@ def test_a_file_cut_short_falls_back_to_the_previous_epoch(shared, tmp_path):
     shared._repo().log_artifact(str(cut))
     assert shared.epochs() == [2, 1]
 
-    state = shared.fetch(tmp_path / "worker-b", "abc")
+    with pytest.warns(UnreadableCheckpointWarning, match="epoch-00002.npz"):
+        state = shared.fetch(tmp_path / "worker-b", "abc")
     assert state is not None and state.epochs_done == 1
 
 
