@@ -36,6 +36,32 @@ def fast_mlflow_client_env() -> Iterator[None]:
         yield
 
 
+def _process_state() -> dict[str, str | None]:
+    import os
+
+    state = {k: v for k, v in os.environ.items() if k.startswith(("VITBENCH_", "MLFLOW_"))}
+    mlflow = __import__("sys").modules.get("mlflow")
+    state["mlflow.tracking_uri"] = mlflow.get_tracking_uri() if mlflow is not None else None
+    return state
+
+
+@pytest.fixture(scope="session")
+def _session_state(fast_mlflow_client_env: None) -> dict[str, str | None]:
+    return _process_state()
+
+
+@pytest.fixture(autouse=True)
+def no_state_leaks(_session_state: dict[str, str | None]) -> Iterator[None]:
+    """A test (or a fixture of any scope) that leaves VITBENCH_* / MLFLOW_* variables or
+    MLflow's global tracking URI changed would move later tests' stores: fail where it shows."""
+    yield
+    now = _process_state()
+    if _session_state.get("mlflow.tracking_uri") is None:  # mlflow imported during the session
+        _session_state["mlflow.tracking_uri"] = now["mlflow.tracking_uri"]
+    changed = {k for k in set(now) | set(_session_state) if now.get(k) != _session_state.get(k)}
+    assert not changed, f"process state leaked into later tests: {sorted(changed)}"
+
+
 def require_service(name: str, reason: str) -> None:
     """Skip a test whose service is missing, or fail it when CI demands every service
     (`VITBENCH_REQUIRE_SERVICES=1`, set by .ci/run): CI must not go green with it unexecuted."""

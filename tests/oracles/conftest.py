@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,15 +78,34 @@ def train_stats(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def oracle_home(tmp_path_factory) -> Path:
-    """VITBENCH_HOME for the session (artifacts, spool); restored afterwards."""
-    home = tmp_path_factory.mktemp("vitbench-home")
+    """The oracles' VITBENCH_HOME (artifacts, spool), set only while they train or test: the
+    session's other tests (and their subprocesses) keep their own."""
+    return tmp_path_factory.mktemp("vitbench-home")
+
+
+@contextmanager
+def in_home(home: Path, uri: str | None = None):
+    """VITBENCH_HOME (and MLflow's tracking URI, through its variable) for a block only."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VITBENCH_HOME", str(home))
-        yield home
+        if uri:
+            mp.setenv("MLFLOW_TRACKING_URI", uri)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _oracle_home_env(oracle_home, monkeypatch):
+    monkeypatch.setenv("VITBENCH_HOME", str(oracle_home))
 
 
 def train_logged(client, uri: str, config, experiment: str = "oracles"):
-    """Train `config` as a matrix cell does (RunLogger hooks, finish) into `client`'s store."""
+    """Train `config` as a matrix cell does (RunLogger hooks, finish) into `client`'s store,
+    with VITBENCH_HOME beside the store (set for this call only)."""
+    with in_home(Path(uri.removeprefix("sqlite:///")).parent, uri):
+        return _train_logged(client, uri, config, experiment)
+
+
+def _train_logged(client, uri: str, config, experiment: str):
     from benchmark.tracking import runs as tracking
     from benchmark.tracking.run_logger import RunLogger, lineage_tags
     from benchmark.training.loop import train_and_evaluate
@@ -100,11 +120,9 @@ def train_logged(client, uri: str, config, experiment: str = "oracles"):
 
 @pytest.fixture(scope="session")
 def sqlite_store(oracle_home):
-    import mlflow
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{oracle_home / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
     return MlflowClient(uri), uri
 
 
