@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-slow lint format compose-check ui report perf gpu-check clean
+.PHONY: help setup demo test test-slow mutants mutmut lint format compose-check ui report perf gpu-check clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,6 +26,14 @@ test: $(STAMP) ## Run the fast test tier (PostgreSQL tests run when 127.0.0.1:54
 
 test-slow: $(STAMP) ## Run the slower tier (fails when it collects no test)
 	$(BIN)/python -m pytest -m slow --durations=10
+
+mutants: $(STAMP) ## Plant each bug of tests/mutants/catalogue.yaml alone; fail on a survivor (ARGS=--jobs 2)
+	$(BIN)/python tests/mutants/run.py $(ARGS)
+
+mutmut: $(STAMP) ## mutmut 3 on reports/stats.py with its tests (score; ~10 min on 2 cores)
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
 
 lint: $(STAMP) ## ruff lint + format check, import contracts (layers), compose schema
 	$(BIN)/ruff check .
@@ -50,4 +58,4 @@ gpu-check: $(STAMP) ## On a GPU machine: perf per backend + a short matrix (WHEE
 	$(BIN)/python -m benchmark.perf.gpu_check $(if $(WHEELS),--wheels $(WHEELS))
 
 clean: ## Remove the local store, generated reports and caches (keeps .venv)
-	rm -rf .vitbench .pytest_cache .ruff_cache .hypothesis
+	rm -rf .vitbench .pytest_cache .ruff_cache .hypothesis mutants
