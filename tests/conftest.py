@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from tests.support.mlflow_server import (
 )
 
 _POSTGRES_FIXTURES = {"postgres_url", "postgres_mlflow_server"}
+TRACKING_URI_GLOBAL = "mlflow.set_tracking_uri"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,12 +40,22 @@ def fast_mlflow_client_env() -> Iterator[None]:
 
 
 def _process_state() -> dict[str, str | None]:
-    import os
-
+    """The process-wide settings that decide where a store is: VITBENCH_* / MLFLOW_* variables
+    and MLflow's global tracking URI (`mlflow.set_tracking_uri`, which `vitbench` calls)."""
     state = {k: v for k, v in os.environ.items() if k.startswith(("VITBENCH_", "MLFLOW_"))}
-    mlflow = __import__("sys").modules.get("mlflow")
-    state["mlflow.tracking_uri"] = mlflow.get_tracking_uri() if mlflow is not None else None
+    utils = sys.modules.get("mlflow.tracking._tracking_service.utils")
+    state[TRACKING_URI_GLOBAL] = getattr(utils, "_tracking_uri", None)
     return state
+
+
+def _restore(state: dict[str, str | None]) -> None:
+    for key in [k for k in os.environ if k.startswith(("VITBENCH_", "MLFLOW_"))]:
+        if key not in state:
+            del os.environ[key]
+    os.environ.update({k: v for k, v in state.items() if k != TRACKING_URI_GLOBAL and v})
+    utils = sys.modules.get("mlflow.tracking._tracking_service.utils")
+    if utils is not None:
+        utils._tracking_uri = state[TRACKING_URI_GLOBAL]
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +65,15 @@ def _session_state(fast_mlflow_client_env: None) -> dict[str, str | None]:
 
 @pytest.fixture(autouse=True)
 def no_state_leaks(_session_state: dict[str, str | None]) -> Iterator[None]:
-    """A test (or a fixture of any scope) that leaves VITBENCH_* / MLFLOW_* variables or
-    MLflow's global tracking URI changed would move later tests' stores: fail where it shows."""
+    """Each test gets the process state back as it found it (an in-process `vitbench` call sets
+    MLflow's tracking URI); a fixture of wider scope that changed it would move every later
+    test's store (and its subprocesses'), so that fails where it shows."""
+    before = _process_state()
     yield
-    now = _process_state()
-    if _session_state.get("mlflow.tracking_uri") is None:  # mlflow imported during the session
-        _session_state["mlflow.tracking_uri"] = now["mlflow.tracking_uri"]
-    changed = {k for k in set(now) | set(_session_state) if now.get(k) != _session_state.get(k)}
-    assert not changed, f"process state leaked into later tests: {sorted(changed)}"
+    _restore(before)
+    changed = sorted(k for k in set(before) | set(_session_state)
+                     if before.get(k) != _session_state.get(k))  # fmt: skip
+    assert not changed, f"a fixture leaked process state into later tests: {changed}"
 
 
 def require_service(name: str, reason: str) -> None:

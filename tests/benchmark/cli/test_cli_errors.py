@@ -77,15 +77,18 @@ def test_yaml_syntax_error_reports_file_and_line(tmp_path):
     assert "YAML syntax error" in done.stderr
 
 
-def test_cifar_archive_with_wrong_checksum(tmp_path):
+def test_cifar_archive_with_wrong_checksum(tmp_path, monkeypatch, capsys):
+    from benchmark.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
     archive = tmp_path / "cifar-100-python.tar.gz"
     archive.write_bytes(b"not the real archive")
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    done = run(
-        ["run", "--preset", "keras-io-eanet", "--set", f"data.archive_path={archive}"], tmp_path
-    )
-    assert done.returncode != 0
-    assert digest in done.stderr and "85cd44d02ba6" in done.stderr and "archive_path" in done.stderr
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--preset", "keras-io-eanet", "--set", f"data.archive_path={archive}"])
+    assert exit_info.value.code not in (0, None)
+    stderr = capsys.readouterr().err
+    assert digest in stderr and "85cd44d02ba6" in stderr and "archive_path" in stderr
     assert not (tmp_path / ".vitbench" / "mlflow.db").exists()
 
 
@@ -105,28 +108,24 @@ def test_cifar_offline_without_archive_says_how_to_provide_it(tmp_path):
     assert not (tmp_path / ".vitbench" / "mlflow.db").exists()
 
 
-def test_authentication_failure_is_a_message_not_a_traceback(auth_mlflow_server, tmp_path):
+def test_authentication_failure_is_a_message_not_a_traceback(
+    auth_mlflow_server, tmp_path, monkeypatch, capsys
+):
+    """In-process through the console entry point: the preflight refuses before any run."""
+    from benchmark.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
     for extra in ({}, {"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "wrong"}):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmark",
-                "run",
-                "--preset",
-                "smoke",
-                "--tracking-uri",
-                auth_mlflow_server.url,
-            ],
-            cwd=tmp_path,
-            env=vitbench_env(extra),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode != 0
-        assert "authentication failed (401)" in done.stderr, done.stderr
-        assert "Traceback" not in done.stderr
+        for key in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in extra.items():
+            monkeypatch.setenv(key, value)
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", "--preset", "smoke", "--tracking-uri", auth_mlflow_server.url])
+        assert exit_info.value.code not in (0, None)
+        stderr = capsys.readouterr().err
+        assert "authentication failed (401)" in stderr, stderr
+        assert "Traceback" not in stderr
 
 
 def test_valid_credentials_pass_the_preflight(auth_mlflow_server, monkeypatch):

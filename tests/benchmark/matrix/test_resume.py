@@ -77,6 +77,7 @@ def test_sigkill_then_rerun_resumes_same_run_with_identical_metrics(tmp_path):
     assert losses == ref_losses
 
 
+@pytest.mark.slow  # the fast tier pins SIGTERM's hand-back and resume in test_takeover.py
 def test_sigterm_marks_killed_keeps_checkpoint_and_rerun_finishes(tmp_path):
     process = start_vitbench([*SLOW_CELL, "--experiment", "t"], tmp_path)
     run_id = wait_for_epoch(lambda: local_client(tmp_path), "t", 2, process)
@@ -103,8 +104,14 @@ def test_sigterm_marks_killed_keeps_checkpoint_and_rerun_finishes(tmp_path):
     assert client.list_artifacts(run_id, "checkpoints") == []  # the ended cell's state is gone
 
 
-def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
+def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path, monkeypatch, capsys):
+    """In-process through the console entry point (no process must die here)."""
+    import signal
+
+    from benchmark.cli.main import main
+
     args = [
+        "run",
         "--preset",
         "smoke",
         "--models",
@@ -120,14 +127,22 @@ def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path):
         "--experiment",
         "nan",
     ]
-    done = run_vitbench(args, tmp_path)
-    assert done.returncode == 1, done.stdout + done.stderr
+    monkeypatch.chdir(tmp_path)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGUSR1, signal.SIGINT)}
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)  # the command installs its stop handlers
+    output = capsys.readouterr()
+    assert exit_info.value.code == 1, output.out + output.err
     runs = cell_runs(local_client(tmp_path), "nan")
     assert len(runs) == 2  # the second cell ran after the first failed
     for run in runs:
         assert run.info.status == "FAILED"
         assert "non-finite" in run.data.tags["failure_reason"]
-    assert "FAILED" in done.stderr or "FAILED" in done.stdout
+    assert "FAILED" in output.err or "FAILED" in output.out
 
 
 @pytest.mark.slow

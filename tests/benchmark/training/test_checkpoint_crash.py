@@ -11,13 +11,13 @@ import keras
 import numpy as np
 import pytest
 
-from benchmark.config import resolve_config
 from benchmark.training import checkpoint
 from benchmark.training.checkpoint import UnreadableCheckpointWarning
 from benchmark.training.loop import train_and_evaluate
+from tests.support.tiny import tiny_config
 
 EPOCHS = 3
-OVERRIDES = {"data": {"synthetic_examples": 96}, "train": {"epochs": EPOCHS}}
+OVERRIDES = {"train": {"epochs": EPOCHS}}
 
 
 class Killed(Exception):
@@ -44,7 +44,7 @@ def _small_model():
 
 
 def test_an_empty_newest_checkpoint_falls_back_to_the_previous_epoch(tmp_path):
-    config = resolve_config("smoke", "vit", 0, OVERRIDES)
+    config = tiny_config("vit", 0, OVERRIDES)
     with pytest.raises(Killed):
         train_and_evaluate(config, StopAfterEpoch(2), tmp_path)
     newest = checkpoint.path_of(tmp_path)

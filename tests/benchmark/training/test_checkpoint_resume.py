@@ -8,13 +8,12 @@ import os
 import numpy as np
 import pytest
 
-from benchmark.config import resolve_config
 from benchmark.training import checkpoint
 from benchmark.training.loop import train_and_evaluate
+from tests.support.tiny import tiny_config
 
 EPOCHS = 3
 OVERRIDES = {
-    "data": {"synthetic_examples": 96},
     "train": {"epochs": EPOCHS},
     "model": {"attention_dropout_rate": 0.2, "mlp_dropout_rate": 0.2},  # dropout RNG in play
 }
@@ -40,7 +39,7 @@ class StopAfterEpoch:
 
 @pytest.fixture(scope="module")
 def config():
-    return resolve_config("smoke", "vit_sl", 0, OVERRIDES)
+    return tiny_config("vit_sl", 0, OVERRIDES)
 
 
 @pytest.fixture(scope="module")

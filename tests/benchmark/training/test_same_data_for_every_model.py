@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmark.config import MODELS, resolve_config
+from benchmark.config import MODELS
 from benchmark.data.batches import steps_per_epoch
 from benchmark.data.loading import load_dataset
 from benchmark.training.loop import train_and_evaluate
+from tests.support.tiny import tiny_config
 
 OVERRIDES = {
-    "data": {"synthetic_examples": 96},
     "train": {"epochs": 2, "batch_size": 32},
     "augment": {"contrast_factor": 0.2},  # every draw in play: flip, rotation, zoom, contrast
 }
@@ -47,14 +47,14 @@ def batch_digests(monkeypatch: pytest.MonkeyPatch):
 
 def _batches_seen(model: str, seed: int, seen: list[str]) -> list[str]:
     seen.clear()
-    train_and_evaluate(resolve_config("smoke", model, seed, OVERRIDES))
+    train_and_evaluate(tiny_config(model, seed, OVERRIDES))
     return list(seen)
 
 
 def test_every_model_sees_the_same_batches_for_a_seed(batch_digests):
     sequences = {name: _batches_seen(name, 0, batch_digests) for name in MODELS}
     reference = sequences["vit"]
-    config = resolve_config("smoke", "vit", 0, OVERRIDES)
+    config = tiny_config("vit", 0, OVERRIDES)
     assert len(reference) == 2 * steps_per_epoch(len(load_dataset(config.data).x_train), 32)
     assert len(set(reference)) == len(reference)  # every batch differs from every other
     for name, sequence in sequences.items():
