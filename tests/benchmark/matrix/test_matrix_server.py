@@ -179,17 +179,22 @@ def test_rerun_creates_no_new_child_runs(mlflow_server, tmp_path):
     assert len(client.search_runs([exp.experiment_id], "tags.`vitbench.kind` = 'cell'")) == 1
 
 
-def test_unreachable_server_fails_fast_naming_the_uri(tmp_path):
-    from tests.support.mlflow_server import free_port
-
-    uri = f"http://127.0.0.1:{free_port()}"
+def test_unreachable_server_fails_fast_naming_the_uri(tmp_path, monkeypatch, capsys):
+    """In-process: the preflight refuses at once (no 7 MLflow retries with backoff)."""
     import time
 
+    from benchmark.cli.main import main
+    from tests.support.mlflow_server import free_port
+
+    monkeypatch.chdir(tmp_path)
+    uri = f"http://127.0.0.1:{free_port()}"
     start = time.monotonic()
-    done = run_vitbench([*TINY, "--tracking-uri", uri], tmp_path, timeout=60)
-    assert time.monotonic() - start < 30  # includes ~10 s of Python/TF start-up
-    assert done.returncode != 0
-    assert uri in done.stderr and "unreachable" in done.stderr
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", *TINY, "--tracking-uri", uri])
+    assert time.monotonic() - start < 20
+    assert exit_info.value.code not in (0, None)
+    stderr = capsys.readouterr().err
+    assert uri in stderr and "unreachable" in stderr
 
 
 def _check_metadata(run, config) -> None:
