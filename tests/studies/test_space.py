@@ -84,3 +84,23 @@ def test_suggested_values_become_config_overrides() -> None:
         assert config.model.num_heads == values["num_heads"]
         assert config.train.learning_rate == values["learning_rate"]
         study.tell(trial, 0.0)
+
+
+def test_step_and_log_reach_the_distributions_optuna_records() -> None:
+    import optuna
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    from studies.space import Param
+
+    heads = Param("num_heads", low=2, high=8, step=2)
+    rate = Param("learning_rate", low=1e-4, high=1e-1, log=True)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    drawn = set()
+    for _ in range(20):
+        trial = study.ask()
+        drawn.add(heads.suggest(trial))
+        rate.suggest(trial)
+        study.tell(trial, 0.0)
+    assert drawn <= {2, 4, 6, 8}
+    assert trial.distributions["num_heads"] == IntDistribution(2, 8, step=2)
+    assert trial.distributions["learning_rate"] == FloatDistribution(1e-4, 1e-1, log=True)

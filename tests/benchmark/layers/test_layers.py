@@ -258,3 +258,14 @@ def test_contract_helper_rejects_a_raw_tf_variable(tmp_path):
 def test_contract_helper_rejects_a_missing_config_key(tmp_path):
     with pytest.raises(AssertionError, match="get_config"):
         assert_layer_contract(_ForgetsConfig, {"units": 4, "use_bias": False}, (2, 3, 8), tmp_path)
+
+
+def test_position_embedding_adds_its_own_table_to_every_example():
+    from benchmark.layers.embedding import PositionEmbedding
+
+    layer = PositionEmbedding(4, 3)
+    tokens = np.random.default_rng(0).normal(size=(2, 4, 3)).astype("float32")
+    layer(tokens)
+    table = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
+    layer.embeddings.assign(table)
+    np.testing.assert_allclose(np.asarray(layer(tokens)), tokens + table[None], rtol=1e-6)

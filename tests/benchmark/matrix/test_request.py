@@ -76,3 +76,14 @@ def test_study_workers_get_every_study_flag():
     carried = flags_with_request({**dict.fromkeys(flags), "request_json": request_json(flags)})
     assert {k: tuple(v) if isinstance(v, list) else v for k, v in carried.items()} == flags
     assert json.loads(request_json(flags))["settings"] == ["a.b=1"]
+
+
+def test_resolve_applies_epochs_seeds_models_and_settings_to_every_cell():
+    request = MatrixRequest.from_flags(
+        _flags(run_command, ["--preset", "smoke", "--models", "vit,eanet", "--seeds", "3,4",
+                             "--epochs", "3", "--set", "train.batch_size=16"])
+    )  # fmt: skip
+    cells = request.resolve().cells  # smoke alone: 2 epochs, batch 32, seed 0
+    got = sorted((c.config.model.name, c.config.seed) for c in cells)
+    assert got == [("eanet", 3), ("eanet", 4), ("vit", 3), ("vit", 4)]
+    assert {(c.config.train.epochs, c.config.train.batch_size) for c in cells} == {(3, 16)}
