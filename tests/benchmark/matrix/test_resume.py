@@ -145,6 +145,34 @@ def test_nan_loss_fails_the_cell_and_the_matrix_goes_on(tmp_path, monkeypatch, c
     assert "FAILED" in output.err or "FAILED" in output.out
 
 
+def test_a_finished_cell_leaves_no_checkpoint_here_or_in_its_run(tmp_path, monkeypatch, capsys):
+    """Every epoch is checkpointed locally and published to the run's artifacts; once the cell
+    is FINISHED both are removed (in-process: no process must die here)."""
+    import signal
+
+    from benchmark.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "--preset", "smoke", "--models", "vit", "--seeds", "0", "--epochs", "2",
+            "--set", "data.synthetic_examples=96", "--experiment", "done"]  # fmt: skip
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGUSR1, signal.SIGINT)}
+    try:
+        main(args)
+    except SystemExit as stop:
+        assert stop.code in (0, None), capsys.readouterr()
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    client = local_client(tmp_path)
+    (run,) = cell_runs(client, "done")
+    assert run.info.status == "FINISHED"
+    assert sorted(m.step for m in client.get_metric_history(run.info.run_id, "loss")) == [1, 2]
+    assert "checkpoint_mb" in run.data.metrics  # precondition: epochs were published
+    assert client.list_artifacts(run.info.run_id, "checkpoints") == []
+    leftovers = list((tmp_path / ".vitbench" / "checkpoints").rglob("*.npz"))
+    assert leftovers == []
+
+
 @pytest.mark.slow
 def test_same_seed_same_metrics_different_seed_differs(tmp_path):
     base = [
