@@ -127,7 +127,8 @@ def baseline(mutants: list[Mutant], files: list[str], scratch: Path) -> None:
         print(out)
         red = [" ".join(s) for s in selections if pytest(tree, list(s))[0] != 0]
         raise SystemExit(
-            f"baseline: the UNMUTATED tree fails (exit {code}) on:\n  " + "\n  ".join(red)
+            f"baseline: the UNMUTATED tree fails (exit {code}) on:\n  "
+            + "\n  ".join(red)
             + "\nfix the environment or the test selection before counting catches"
         )
     print(f"baseline: {len(union)} selections pass unmutated ({time.perf_counter() - start:.0f} s)")
@@ -162,7 +163,7 @@ def table(mutants: list[Mutant]) -> str:
         caught = m.caught_by or ("REFUSED" if m.problem else "SURVIVED")
         rows.append((m.id, m.package, caught, f"{m.seconds:.0f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows)
+    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
